@@ -1,0 +1,93 @@
+"""Load -> normalise -> both renderers -> atomic writes. The one module naming both renderers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from pipeline.diagnostics import Collector, Diagnostic, SourcePos
+from pipeline.load import load_normalised
+from pipeline.model import Document
+from pipeline.render.cover import render_cover_png
+from pipeline.render.epub import render_epub
+from pipeline.render.pdf import render_pdf
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    epub: Path
+    pdf: Path
+    pages: int
+    warnings: tuple[Diagnostic, ...]
+
+
+def _cover(doc: Document, root: Path, styles_dir: Path, diags: Collector) -> bytes:
+    """The cover image named in book.yaml, else the typographic cover from styles/cover.css."""
+    if doc.meta.cover_image:
+        path = (root / doc.meta.cover_image).resolve()
+        if not path.is_relative_to(root.resolve()):
+            diags.error(doc.meta.pos, f"cover-image '{doc.meta.cover_image}' lies outside the manuscript folder")
+        elif path.suffix.lower() != ".png" or not path.is_file():
+            diags.error(doc.meta.pos, f"cover-image '{doc.meta.cover_image}' must be an existing .png file")
+        else:
+            return path.read_bytes()
+        return b""
+    m = doc.meta
+    return render_cover_png(m.title, m.subtitle or None, [c.name for c in m.authors], m.publisher or None, styles_dir)
+
+
+def cover_alt(doc: Document) -> str:
+    m = doc.meta
+    authors = " and ".join(c.name for c in m.authors)
+    return f"Cover: {m.title}{', ' + m.subtitle if m.subtitle else ''}{', by ' + authors if authors else ''}"
+
+
+def write_atomically(outputs: dict[Path, bytes]) -> None:
+    """All files are written to temporaries first and renamed into place only when all exist,
+    so a failed or killed build leaves the previous build as it was."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, data in outputs.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+            temps.append((Path(tmp), target))
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
+          strict: bool = False) -> BuildResult:
+    """Raises ManuscriptError (with every problem found) before anything is written."""
+    diags = Collector()
+    progress("reading manuscript")
+    doc = load_normalised(root, diags)
+    if strict:
+        diags.promote_warnings()
+    diags.raise_if_errors()
+    assert doc is not None
+    progress("rendering cover")
+    cover = _cover(doc, root, styles_dir, diags)
+    diags.raise_if_errors()
+    progress("writing EPUB")
+    epub = render_epub(doc, styles_dir, cover, cover_alt(doc))
+    progress("laying out PDF")
+    printed = render_pdf(doc, styles_dir)
+    for message in printed.warnings:
+        diags.warning(SourcePos(str(styles_dir / "print.css")), f"layout: {message}")
+    epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
+    write_atomically({epub_path: epub, pdf_path: printed.pdf})
+    return BuildResult(epub_path, pdf_path, printed.pages, tuple(diags.items))

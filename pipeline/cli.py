@@ -1,0 +1,114 @@
+"""Command line: `python -m pipeline build|check|dump DIR`. Parses arguments, prints, returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.diagnostics import Collector, ManuscriptError, Severity
+
+EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
+
+DESCRIPTION = """Build a book from a manuscript folder (book.yaml plus one .md file per chapter)
+into an EPUB 3 and a print-ready PDF."""
+EPILOG = """exit status:
+  0  built (warnings, if any, are printed)
+  1  a bug in the pipeline (please report it with the message shown)
+  2  the manuscript has problems; each is printed as PATH:LINE:COL: error: message
+     and nothing in the output folder is changed
+
+examples:
+  python -m pipeline build manuscript            writes build/<slug>.epub and build/<slug>.pdf
+  python -m pipeline build manuscript -o out     writes into out/
+  python -m pipeline check manuscript            reports problems without building
+  python -m pipeline dump manuscript             prints the normalised document tree"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"pipeline {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="build OUT/<slug>.epub and OUT/<slug>.pdf",
+                       description="Build the EPUB and the PDF of the manuscript in DIR.")
+    b.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder (book.yaml and chapter .md files)")
+    b.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT", help="output folder (default: build)")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+    c = sub.add_parser("check", help="report problems in the manuscript without building",
+                       description="Report every problem in the manuscript in DIR; write nothing.")
+    c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    d = sub.add_parser("dump", help="print the normalised document tree",
+                       description="Print the normalised document tree of the manuscript in DIR.")
+    d.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    d.add_argument("--positions", action="store_true", help="show the source line:col of each node")
+    return p
+
+
+def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+    steps = iter(range(1, 100))
+
+    def show(stage: str) -> None:
+        if enabled:
+            print(f"\r\033[K[{next(steps)}/5] {stage}…", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _report(diagnostics: list, strict: bool = False) -> None:  # type: ignore[type-arg]
+    for d in diagnostics:
+        print(d, file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        from pipeline.build import build  # heavy imports (WeasyPrint) only when building
+
+        tty = sys.stderr.isatty() and not args.quiet
+        try:
+            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict)
+        except ManuscriptError as exc:
+            if tty:
+                print("\r\033[K", end="", file=sys.stderr)
+            _report(exc.diagnostics)
+            errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
+            print(f"{errors} error(s): nothing was written; fix them and build again", file=sys.stderr)
+            return EXIT_MANUSCRIPT
+        if tty:
+            print("\r\033[K", end="", file=sys.stderr)
+        _report(list(result.warnings))
+        if not args.quiet and sys.stdout.isatty():
+            print(f"built {result.epub} and {result.pdf} ({result.pages} pages)")
+        return EXIT_OK
+
+    from pipeline.load import load_normalised
+
+    diags = Collector()
+    doc = load_normalised(args.dir, diags)
+    if getattr(args, "strict", False):
+        diags.promote_warnings()
+    _report(sorted(diags.items, key=lambda d: (d.pos, d.message)))
+    if diags.has_errors:
+        return EXIT_MANUSCRIPT
+    if args.command == "dump" and doc is not None:
+        from pipeline.dump import dump
+
+        print(dump(doc, positions=args.positions))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted; the previous build is untouched", file=sys.stderr)
+        return 130
+    except Exception:  # a bug, not a manuscript problem: say so, with the trace to report
+        traceback.print_exc()
+        print("internal error in the pipeline (exit 1): please report the message above", file=sys.stderr)
+        return EXIT_BUG

@@ -1,0 +1,217 @@
+"""Front matter dicts -> typed metadata, with every problem reported at its key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import unicodedata
+import uuid
+from typing import Any, Callable
+
+from pipeline.diagnostics import Collector, SourcePos
+from pipeline.model import BookMeta, ChapterMeta, Contributor, Correction, Inline, Trim
+from pipeline.sources import YamlBlock
+
+_MM_PER_IN = 25.4
+TRIMS: dict[str, tuple[float, float]] = {
+    "us-trade": (6 * _MM_PER_IN, 9 * _MM_PER_IN),
+    "digest": (5.5 * _MM_PER_IN, 8.5 * _MM_PER_IN),
+    "demy": (138.0, 216.0),
+    "royal": (156.0, 234.0),
+    "b-format": (129.0, 198.0),
+    "a5": (148.0, 210.0),
+}
+_EXPLICIT_TRIM = re.compile(r"^\s*([\d.]+)\s*(mm|cm|in)?\s*[x×]\s*([\d.]+)\s*(mm|cm|in)\s*$")
+_UNIT_MM = {"mm": 1.0, "cm": 10.0, "in": _MM_PER_IN}
+_ROLE_KEYS = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill"}
+
+BOOK_KEYS = {
+    "title", "subtitle", "author", "editor", "translator", "illustrator", "creator", "contributor",
+    "lang", "identifier", "publisher", "date", "description", "subject", "rights", "trim",
+    "chapters", "slug", "cover-image",
+}
+CHAPTER_KEYS = {
+    "title", "subtitle", "author", "lang", "date", "publication", "source", "rights", "corrections",
+}
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+InlineParser = Callable[[str, SourcePos], tuple[Inline, ...]]
+
+
+class _Fields:
+    """Typed access to one YAML block, reporting at the key's position."""
+
+    def __init__(self, block: YamlBlock, known: set[str], diags: Collector) -> None:
+        self.block, self.diags = block, diags
+        for key in block.data:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
+                diags.warning(block.at(key), f"unknown key '{key}'{hint}")
+
+    def text(self, key: str, default: str = "", required: bool = False) -> str:
+        value = self.block.data.get(key)
+        if value is None:
+            if required:
+                self.diags.error(self.block.pos, f"'{key}' is required; add '{key}: ...'")
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.diags.error(self.block.at(key), f"'{key}' must be text, not {_kind(value)}")
+            return default
+        if not isinstance(value, str):
+            self.diags.error(self.block.at(key), f"'{key}' must be text; put the value in quotes: {key}: \"{value}\"")
+            return str(value)
+        return value.strip()
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.block.data.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(x, str) for x in items):
+            self.diags.error(self.block.at(key), f"'{key}' must be text or a list of text")
+            return tuple(str(x) for x in items if isinstance(x, (str, int, float)))
+        return tuple(x.strip() for x in items)
+
+    def date(self, key: str) -> str:
+        text = self.text(key)
+        if text and not _valid_date(text):
+            self.diags.error(self.block.at(key), f"'{key}' is not a real date: '{text}' (use YYYY, YYYY-MM or YYYY-MM-DD)")
+            return ""
+        return text
+
+    def lang(self, key: str, default: str) -> str:
+        text = self.text(key, default)
+        if not _LANG.match(text):
+            self.diags.error(self.block.at(key), f"'{key}' must be a language tag such as en, en-GB or fr")
+            return default
+        return text
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+def _valid_date(text: str) -> bool:
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            dt.datetime.strptime(text, fmt)
+            return True
+        except ValueError:
+            continue
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        return False
+
+
+def _default_date() -> str:
+    """No date in book.yaml: SOURCE_DATE_EPOCH if set, else a fixed date, never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    stamp = int(epoch) if epoch.isdigit() else 0
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "book"
+
+
+def default_file_as(name: str) -> str:
+    parts = name.rsplit(" ", 1)
+    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
+
+
+def _contributors(f: _Fields) -> tuple[Contributor, ...]:
+    found: list[Contributor] = []
+    for key, role in _ROLE_KEYS.items():
+        found += [Contributor(n, role, default_file_as(n)) for n in f.text_list(key)]
+    for key in ("creator", "contributor"):
+        value = f.block.data.get(key)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                found.append(Contributor(item, "aut" if key == "creator" else "ctb", default_file_as(item)))
+                continue
+            name = item.get("text") or item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                f.diags.error(f.block.at(key), f"each '{key}' entry needs 'text: Name' (and optionally role, file-as)")
+                continue
+            role = str(item.get("role", "aut" if key == "creator" else "ctb"))
+            if not re.fullmatch(r"[a-z]{3}", role):
+                f.diags.error(f.block.at(key), f"role '{role}' is not a MARC relator code such as aut, edt or trl")
+            found.append(Contributor(name, role, str(item.get("file-as") or default_file_as(name))))
+    return tuple(found)
+
+
+def _trim(f: _Fields) -> Trim:
+    value = f.text("trim", "demy")
+    if value in TRIMS:
+        return Trim(value, *TRIMS[value])
+    m = _EXPLICIT_TRIM.match(value)
+    if m:
+        unit_w = _UNIT_MM[m.group(2) or m.group(4)]
+        w, h = float(m.group(1)) * unit_w, float(m.group(3)) * _UNIT_MM[m.group(4)]
+        if 50 <= w <= 500 and 50 <= h <= 700:
+            return Trim(value, w, h)
+    f.diags.error(f.block.at("trim"), f"unknown trim '{value}': use one of {', '.join(TRIMS)} or a size such as '140mm x 216mm'")
+    return Trim("demy", *TRIMS["demy"])
+
+
+def book_meta(block: YamlBlock, chapter_titles: list[str], diags: Collector) -> BookMeta:
+    f = _Fields(block, BOOK_KEYS, diags)
+    title = f.text("title", "Untitled", required=True)
+    contributors = _contributors(f)
+    # Content-derived, never random: the same book keeps its identifier across builds.
+    seed = "\n".join([title, *(c.name for c in contributors), *chapter_titles])
+    identifier = f.text("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+    return BookMeta(
+        title=title,
+        subtitle=f.text("subtitle"),
+        contributors=contributors,
+        lang=f.lang("lang", "en"),
+        identifier=identifier,
+        publisher=f.text("publisher"),
+        date=f.date("date") or _default_date(),
+        description=f.text("description"),
+        subjects=f.text_list("subject"),
+        rights=f.text("rights"),
+        trim=_trim(f),
+        slug=slugify(f.text("slug") or title),
+        cover_image=f.text("cover-image"),
+        pos=block.pos,
+    )
+
+
+def _corrections(f: _Fields) -> tuple[Correction, ...]:
+    value = f.block.data.get("corrections") or []
+    pos = f.block.at("corrections")
+    if not isinstance(value, list):
+        f.diags.error(pos, "'corrections' must be a list of {was: ..., now: ..., note: ...}")
+        return ()
+    out = []
+    for item in value:
+        if not (isinstance(item, dict) and isinstance(item.get("was"), str) and isinstance(item.get("now"), str)):
+            f.diags.error(pos, "each correction needs 'was: <text as found>' and 'now: <text as corrected>'")
+            continue
+        out.append(Correction(item["was"], item["now"], str(item.get("note", "")), pos))
+    return tuple(out)
+
+
+def chapter_meta(block: YamlBlock, book: BookMeta, parse_inline: InlineParser, diags: Collector) -> ChapterMeta:
+    f = _Fields(block, CHAPTER_KEYS, diags)
+    return ChapterMeta(
+        title=f.text("title", "Untitled", required=True),
+        subtitle=f.text("subtitle"),
+        authors=f.text_list("author"),
+        lang=f.lang("lang", book.lang),
+        date=f.date("date"),
+        publication=parse_inline(f.text("publication"), block.at("publication")),
+        source=parse_inline(f.text("source"), block.at("source")),
+        rights=f.text("rights"),
+        corrections=_corrections(f),
+    )

@@ -1,0 +1,205 @@
+"""The document model: frozen dataclasses and tuples, shared by every stage.
+
+A closed set of node types, with Div and Span as generic containers (as in
+pandoc's AST). Renderers dispatch over these with `assert_never`, so adding a
+type here fails loudly wherever it is not handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from pipeline.diagnostics import SourcePos
+
+
+@dataclass(frozen=True)
+class Attrs:
+    id: str = ""
+    classes: tuple[str, ...] = ()
+    lang: str = ""
+
+
+NO_ATTRS = Attrs()
+
+
+# -- inlines ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Emph:
+    inlines: tuple[Inline, ...]
+    attrs: Attrs = NO_ATTRS
+
+
+@dataclass(frozen=True)
+class Strong:
+    inlines: tuple[Inline, ...]
+    attrs: Attrs = NO_ATTRS
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    inlines: tuple[Inline, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    pass
+
+
+@dataclass(frozen=True)
+class Span:
+    attrs: Attrs
+    inlines: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: an inline holding blocks. `number` is set by normalisation."""
+
+    label: str
+    blocks: tuple[Block, ...]
+    pos: SourcePos
+    number: int = 0
+
+
+Inline = Union[Text, Emph, Strong, Code, Link, LineBreak, Span, Note]
+
+
+# -- blocks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Para:
+    inlines: tuple[Inline, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    inlines: tuple[Inline, ...]
+    pos: SourcePos
+    attrs: Attrs = NO_ATTRS
+
+
+@dataclass(frozen=True)
+class BlockQuote:
+    blocks: tuple[Block, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    ordered: bool
+    items: tuple[tuple[Block, ...], ...]
+    pos: SourcePos
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class SceneBreak:
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Div:
+    attrs: Attrs
+    blocks: tuple[Block, ...]
+    pos: SourcePos
+
+
+Block = Union[Para, Heading, BlockQuote, ListBlock, CodeBlock, SceneBreak, Div]
+
+
+# -- metadata and the document ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contributor:
+    name: str
+    role: str  # MARC relator code: aut, edt, trl, ...
+    file_as: str
+
+
+@dataclass(frozen=True)
+class Trim:
+    name: str
+    width_mm: float
+    height_mm: float
+
+
+@dataclass(frozen=True)
+class Correction:
+    was: str
+    now: str
+    note: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    title: str
+    subtitle: str
+    contributors: tuple[Contributor, ...]
+    lang: str
+    identifier: str
+    publisher: str
+    date: str  # ISO 8601 text
+    description: str
+    subjects: tuple[str, ...]
+    rights: str
+    trim: Trim
+    slug: str
+    cover_image: str  # path relative to the manuscript folder, or ""
+    pos: SourcePos
+
+    @property
+    def authors(self) -> tuple[Contributor, ...]:
+        return tuple(c for c in self.contributors if c.role == "aut")
+
+
+@dataclass(frozen=True)
+class ChapterMeta:
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    lang: str
+    date: str
+    publication: tuple[Inline, ...]
+    source: tuple[Inline, ...]
+    rights: str
+    corrections: tuple[Correction, ...]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    meta: ChapterMeta
+    blocks: tuple[Block, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: BookMeta
+    chapters: tuple[Chapter, ...] = field(default_factory=tuple)

@@ -1,0 +1,32 @@
+"""Number notes in reading order, per chapter, whatever their labels or definition order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import count
+from typing import Iterator
+
+from pipeline.model import Chapter, Document, Emph, Inline, Link, Note, Span, Strong
+from pipeline.walk import map_chapters, map_inline_seqs
+
+
+def _chapter(ch: Chapter) -> Chapter:
+    numbers: Iterator[int] = count(1)
+
+    def number(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for item in items:
+            if isinstance(item, Note):
+                # The call is read first, then the note's own text (and any call inside it).
+                item = replace(item, number=next(numbers))
+                item = replace(item, blocks=map_inline_seqs(item.blocks, number, into_notes=False))
+            elif isinstance(item, (Emph, Strong, Span, Link)):
+                item = replace(item, inlines=number(item.inlines))
+            out.append(item)
+        return tuple(out)
+
+    return replace(ch, blocks=map_inline_seqs(ch.blocks, number, into_notes=False))
+
+
+def number_notes(doc: Document) -> Document:
+    return map_chapters(doc, _chapter)

@@ -1,0 +1,98 @@
+"""Typography on text nodes only, a block at a time, never in code.
+
+Quotes are decided with the whole block's text as context, so a quote that
+opens in one inline and closes in another pairs correctly. Every rule maps
+its own output to itself, so the pass is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pipeline.model import Chapter, ChapterMeta, Correction, Document, Inline, Note, Text
+from pipeline.walk import map_chapters, map_inline_seqs, map_text_runs
+
+NBSP = "\u00a0"
+_OPENING_CONTEXT = set(" \t\n\u00a0([{\u2014\u2013-/\u2018\u201c") 
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"---"), "\u2014"),
+    (re.compile(r"--"), "\u2013"),
+    (re.compile(r"(?<=\d)-(?=\d)"), "\u2013"),  # number ranges: 1935-39, pp. 94-95
+    (re.compile(r"(?<=\s)-(?=\s)"), "\u2013"),  # a spaced hyphen is a spaced dash
+    (re.compile(r"\.\s?\.\s?\."), "\u2026"),
+    # Lines must not break inside these: p. 29, No. 33, Vol. 20, E. H. Carr.
+    (re.compile(r"\b(pp?|[Nn]o|[Vv]ol|[Cc]h|[Ff]ig)\.[ \t\n]+(?=\d)"), r"\1." + NBSP),
+    (re.compile(r"(?<![\w.])((?:[A-Z]\.)+)[ \t\n]+(?=[A-Z])"), r"\1" + NBSP),
+)
+
+
+def _quote(prev: str, nxt: str, char: str) -> str:
+    opening = prev == "" or prev in _OPENING_CONTEXT
+    if char == '"':
+        return "\u201c" if opening and not nxt.isspace() and nxt != "" else "\u201d"
+    # A single quote between letters (don't) or before a digit after a space ('30s) is an apostrophe.
+    if prev.isalnum() or (opening and nxt.isdigit()):
+        return "\u2019"
+    return "\u2018" if opening and nxt != "" and not nxt.isspace() else "\u2019"
+
+
+def smarten_runs(texts: list[str]) -> list[str]:
+    """Curly quotes using context across runs, then dashes, ellipses and no-break spaces per run."""
+    joined = "".join(texts)
+    chars = list(joined)
+    for i, ch in enumerate(chars):
+        if ch in "\"'":
+            prev = joined[i - 1] if i else ""
+            nxt = joined[i + 1] if i + 1 < len(joined) else ""
+            chars[i] = _quote(prev, nxt, ch)
+    out, at = [], 0
+    for text in texts:
+        run = "".join(chars[at : at + len(text)])
+        at += len(text)
+        for pattern, repl in _RULES:
+            run = pattern.sub(repl, run)
+        out.append(run)
+    return out
+
+
+def smarten(text: str) -> str:
+    return smarten_runs([text])[0]
+
+
+def _no_space_before_calls(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """A note call sits against the word or punctuation before it, so no line can break there."""
+    out = list(items)
+    for i in range(1, len(out)):
+        if isinstance(out[i], Note) and isinstance(out[i - 1], Text):
+            out[i - 1] = Text(out[i - 1].text.rstrip())
+    return tuple(out)
+
+
+def _inlines(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    return map_text_runs(_no_space_before_calls(items), smarten_runs)
+
+
+def _meta(meta: ChapterMeta) -> ChapterMeta:
+    fix = lambda c: replace(c, was=smarten(c.was), now=smarten(c.now))  # noqa: E731
+    corrections: tuple[Correction, ...] = tuple(fix(c) for c in meta.corrections)
+    return replace(
+        meta,
+        title=smarten(meta.title),
+        subtitle=smarten(meta.subtitle),
+        publication=_inlines(meta.publication),
+        source=_inlines(meta.source),
+        rights=smarten(meta.rights),
+        corrections=corrections,
+    )
+
+
+def _chapter(ch: Chapter) -> Chapter:
+    return replace(ch, meta=_meta(ch.meta), blocks=map_inline_seqs(ch.blocks, _inlines))
+
+
+def typography(doc: Document) -> Document:
+    meta = doc.meta
+    meta = replace(meta, title=smarten(meta.title), subtitle=smarten(meta.subtitle),
+                   description=smarten(meta.description), rights=smarten(meta.rights))
+    return replace(map_chapters(doc, _chapter), meta=meta)

@@ -1,0 +1,232 @@
+"""Markdown text -> model blocks. The only module that imports `markdown`.
+
+Python-Markdown's ElementTree is walked read-only after all its tree
+processors ran. What it leaves behind that is not content (placeholders for
+raw HTML, a literal `[^x]` it could not resolve) becomes a diagnostic.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections import Counter
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import footnotes as md_footnotes
+from markdown.treeprocessors import Treeprocessor
+
+from pipeline.diagnostics import Collector, SourcePos
+from pipeline.model import (
+    NO_ATTRS, Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Heading, Inline, LineBreak,
+    Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+)
+
+EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists"]
+_STRAY = re.compile("[\x02\x03]|\\[\\^")
+_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
+_AMP = markdown.util.AMP_SUBSTITUTE
+
+
+class _Capture(Treeprocessor):
+    """Runs last and keeps the finished tree for us to walk."""
+
+    root: etree.Element | None = None
+
+    def run(self, root: etree.Element) -> None:
+        self.root = root
+
+
+@dataclass
+class _Locator:
+    """Maps text found in the tree back to a line and column of the source file."""
+
+    source: str
+    path: str
+    first_line: int
+    cursor: int = 0
+
+    def pos_of(self, offset: int) -> SourcePos:
+        line = self.source.count("\n", 0, offset)
+        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
+        return SourcePos(self.path, self.first_line + line, col)
+
+    def find(self, needle: str, advance: bool = True) -> SourcePos:
+        needle = needle.strip()[:40]
+        at = self.source.find(needle, self.cursor) if needle else -1
+        if at < 0:
+            at = self.source.find(needle) if needle else -1
+        if at < 0:
+            return self.pos_of(self.cursor)
+        if advance:
+            self.cursor = at
+        return self.pos_of(at)
+
+
+def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
+    md = markdown.Markdown(extensions=EXTENSIONS)
+    capture = _Capture(md)
+    md.treeprocessors.register(capture, "pipeline-capture", -100)
+    return md, capture
+
+
+def _attrs(el: etree.Element) -> Attrs:
+    classes = tuple(c for c in (el.get("class") or "").split() if c)
+    return Attrs(id=el.get("id", ""), classes=classes, lang=el.get("lang", ""))
+
+
+def _clean(text: str) -> str:
+    text = text.replace(md_footnotes.NBSP_PLACEHOLDER, "")
+    return html.unescape(text.replace(_AMP, "&")) if _AMP in text else text
+
+
+def _plain(el: etree.Element) -> str:
+    return _clean("".join(el.itertext()))
+
+
+class _Walker:
+    def __init__(self, locator: _Locator, diags: Collector) -> None:
+        self.loc, self.diags = locator, diags
+        self.definitions: dict[str, etree.Element] = {}
+        self.called: Counter[str] = Counter()
+
+    # -- inlines -----------------------------------------------------------
+
+    def inlines(self, el: etree.Element) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        if el.text:
+            out.append(Text(_clean(el.text)))
+        for child in el:
+            out.extend(self.inline(child))
+            if child.tail:
+                out.append(Text(_clean(child.tail)))
+        return tuple(self._check_text(out))
+
+    def _check_text(self, items: list[Inline]) -> list[Inline]:
+        for item in items:
+            if isinstance(item, Text) and _STRAY.search(item.text):
+                m = _STRAY.search(item.text)
+                snippet = item.text[m.start() : m.start() + 30]
+                if snippet.startswith("[^"):
+                    label = snippet[2:].split("]")[0]
+                    pos = self.loc.find(f"[^{label}]", advance=False)
+                    self.diags.error(pos, f"footnote [^{label}] has no definition; add a line '[^{label}]: text of the note'")
+                else:
+                    self.diags.error(self.loc.find(item.text[: m.start()][-30:], advance=False),
+                                     "raw HTML here is not supported; write it in Markdown")
+        return items
+
+    def inline(self, el: etree.Element) -> list[Inline]:
+        tag = el.tag
+        if tag == "sup" and len(el) == 1 and "footnote-ref" in (el[0].get("class") or ""):
+            return [self.note_call(el[0])]
+        if tag in ("em", "i"):
+            return [Emph(self.inlines(el), _attrs(el))]
+        if tag in ("strong", "b"):
+            return [Strong(self.inlines(el), _attrs(el))]
+        if tag == "code":
+            return [Code(_clean(el.text or ""))]
+        if tag == "a":
+            return [Link(el.get("href", ""), self.inlines(el), el.get("title", ""))]
+        if tag == "br":
+            return [LineBreak()]
+        if tag == "span":
+            return [Span(_attrs(el), self.inlines(el))]
+        self.diags.error(self.loc.find(_plain(el), advance=False), f"<{tag}> is not supported in running text")
+        return list(self.inlines(el))
+
+    def note_call(self, a: etree.Element) -> Note:
+        label = a.get("href", "").split(":", 1)[-1]
+        self.called[label] += 1
+        pos = self.loc.find(f"[^{label}]")
+        definition = self.definitions.get(label)
+        blocks = self.blocks(definition) if definition is not None else ()
+        return Note(label=label, blocks=blocks, pos=pos)
+
+    # -- blocks ------------------------------------------------------------
+
+    def blocks(self, el: etree.Element) -> tuple[Block, ...]:
+        out: list[Block] = []
+        for child in el:
+            block = self.block(child)
+            if block is not None:
+                out.append(block)
+        return tuple(out)
+
+    def block(self, el: etree.Element) -> Block | None:
+        tag = el.tag
+        pos = self.loc.find(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
+        if tag == "p":
+            return Para(self.inlines(el), pos)
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return Heading(int(tag[1]), self.inlines(el), pos, _attrs(el))
+        if tag == "blockquote":
+            return BlockQuote(self.blocks(el), pos)
+        if tag in ("ul", "ol"):
+            items = tuple(self._list_item(li) for li in el if li.tag == "li")
+            return ListBlock(tag == "ol", items, pos, int(el.get("start", "1")))
+        if tag == "pre":
+            code = el[0] if len(el) else el
+            return CodeBlock(_clean(code.text or ""), pos)
+        if tag == "hr":
+            return SceneBreak(pos)
+        if tag == "div" and "footnote" in (el.get("class") or "").split():
+            return None  # definitions were collected before the walk
+        if tag == "div":
+            return Div(_attrs(el), self.blocks(el), pos)
+        self.diags.error(pos, f"<{tag}> is not supported here")
+        return None
+
+    def _list_item(self, li: etree.Element) -> tuple[Block, ...]:
+        if len(li) and li[0].tag in ("p", "ul", "ol", "blockquote", "pre"):
+            return self.blocks(li)
+        return (Para(self.inlines(li), self.loc.pos_of(self.loc.cursor)),)
+
+
+def _collect_definitions(root: etree.Element) -> dict[str, etree.Element]:
+    found: dict[str, etree.Element] = {}
+    for div in root.iter("div"):
+        if "footnote" not in (div.get("class") or "").split():
+            continue
+        for li in div.iter("li"):
+            label = li.get("id", "").split(":", 1)[-1]
+            for a in list(li.iter("a")):
+                if "footnote-backref" in (a.get("class") or ""):
+                    for parent in li.iter():
+                        if a in list(parent):
+                            parent.remove(a)
+            found[label] = li
+    return found
+
+
+def parse_body(text: str, path: str, first_line: int, diags: Collector) -> tuple[Block, ...]:
+    """Parse a chapter body; `first_line` is the file line the body starts on."""
+    md, capture = _new_markdown()
+    md.convert(text)
+    assert capture.root is not None
+    loc = _Locator(text, path, first_line)
+    walker = _Walker(loc, diags)
+    walker.definitions = _collect_definitions(capture.root)
+
+    defined = Counter(m.group(1) for m in _DEFINITION.finditer(text))
+    for label, count in defined.items():
+        if count > 1:
+            diags.error(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined {count} times; keep one definition")
+    blocks = walker.blocks(capture.root)
+    for label in walker.definitions:
+        if label not in walker.called:
+            diags.warning(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined but never called")
+    return blocks
+
+
+def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, ...]:
+    """Parse one line of Markdown (a metadata value) into inlines."""
+    if not text:
+        return ()
+    md, capture = _new_markdown()
+    md.convert(text)
+    assert capture.root is not None
+    walker = _Walker(_Locator(text, pos.path, pos.line), diags)
+    paras = [el for el in capture.root if el.tag == "p"]
+    return walker.inlines(paras[0]) if paras else (Text(text),)

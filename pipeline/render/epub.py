@@ -1,0 +1,199 @@
+"""Document -> EPUB 3 through ebooklib: XHTML items kept byte-for-byte, nav, NCX, OPF metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebooklib import epub
+
+from pipeline.model import Document
+from pipeline.render import html
+from pipeline.render.accessibility import accessibility_metadata
+from pipeline.render.html import HtmlOptions, a, t
+from pipeline.walk import plain_text
+
+XHTML = "application/xhtml+xml"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One XHTML file of the book, in reading order."""
+
+    file: str  # relative to the package folder, e.g. text/titlepage.xhtml
+    title: str
+    body: str
+    lang: str
+    body_type: str  # frontmatter, bodymatter, backmatter
+    landmark: str = ""  # epub:type for the landmarks nav
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib cannot put xml:lang on the package element; this adds it."""
+
+    def _write_opf_file(self, root):  # type: ignore[no-untyped-def]
+        root.set(_XML_LANG, self.book.language)
+        root.set("dir", "ltr")
+        super()._write_opf_file(root)
+
+
+def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/book.css") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        f'lang="{a(lang)}" xml:lang="{a(lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(title)}</title>\n'
+        f'<link rel="stylesheet" type="text/css" href="{css}"/>\n</head>\n'
+        f'<body epub:type="{body_type}">\n{body}\n</body>\n</html>\n'
+    ).encode("utf-8")
+
+
+def _pages(doc: Document, cover_alt: str) -> list[Page]:
+    m, lang = doc.meta, doc.meta.lang
+    opts = HtmlOptions(epub=True)
+    pages = [Page("text/cover.xhtml", "Cover",
+                  f'<section class="cover" epub:type="cover">\n'
+                  f'<img src="../images/cover.png" alt="{a(cover_alt)}" role="doc-cover"/>\n</section>',
+                  lang, "frontmatter", "cover")]
+    sub = f'<p class="subtitle">{t(m.subtitle)}</p>\n' if m.subtitle else ""
+    editors = html.names(m, "edt")
+    edited = f'<p class="editors">Edited by {t(editors)}</p>\n' if editors else ""
+    pages.append(Page("text/titlepage.xhtml", "Title Page",
+                      f'<section class="titlepage" epub:type="titlepage">\n<h1 epub:type="fulltitle">{t(m.title)}</h1>\n'
+                      f'{sub}<p class="authors">{t(html.names(m))}</p>\n{edited}'
+                      f'<p class="publisher">{t(m.publisher)}</p>\n</section>', lang, "frontmatter", "titlepage"))
+    for ch in doc.chapters:
+        pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, html.chapter_section(ch, opts),
+                          ch.meta.lang, "bodymatter", "bodymatter" if ch is doc.chapters[0] else ""))
+    if html.has_corrections(doc):
+        pages.append(Page("text/note-on-the-text.xhtml", "Note on the Text",
+                          f'<section id="note-on-the-text-section" class="note-on-text" epub:type="appendix" role="doc-appendix">\n'
+                          f'{html.note_on_text(doc, opts)}\n</section>', lang, "backmatter"))
+    pages.append(Page("text/colophon.xhtml", "Copyright",
+                      '<section class="colophon" epub:type="colophon">\n<h1>Copyright</h1>\n'
+                      + "\n".join(html.copyright_lines(doc)) + "\n</section>", lang, "backmatter"))
+    return pages
+
+
+def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(href, label, children) for each entry of the contents, chapters with their sections."""
+    out = []
+    for ch in doc.chapters:
+        file = f"text/{ch.id}.xhtml"
+        label = ch.meta.title + (f" \u2014 {html.byline(ch)}" if ch.meta.authors else "")
+        kids = [(f"{file}#{h.attrs.id}", plain_text(h.inlines)) for h in html.section_headings(ch)]
+        out.append((file, label, kids))
+    for p in pages:
+        if p.file.endswith(("note-on-the-text.xhtml", "colophon.xhtml")):
+            out.append((p.file, p.title, []))
+    return out
+
+
+def _nav(doc: Document, pages: list[Page]) -> bytes:
+    def li(href: str, label: str, kids: list[tuple[str, str]]) -> str:
+        sub = "".join(f'<li><a href="{a(h[5:])}">{t(lab)}</a></li>' for h, lab in kids)
+        return f'<li><a href="{a(href[5:])}">{t(label)}</a>{"<ol>" + sub + "</ol>" if sub else ""}</li>\n'
+
+    toc = "".join(li(*e) for e in _toc_entries(doc, pages))
+    marks = [(p.landmark, p.file, p.title) for p in pages if p.landmark]
+    marks.insert(2, ("toc", "text/nav.xhtml", "Contents"))
+    landmarks = "".join(f'<li><a epub:type="{k}" href="{a(f[5:])}">{t(title)}</a></li>\n' for k, f, title in marks)
+    body = (f'<nav id="toc" epub:type="toc" role="doc-toc">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n'
+            f'<nav id="landmarks" epub:type="landmarks" hidden="hidden">\n<h2>Landmarks</h2>\n<ol>\n{landmarks}</ol>\n</nav>')
+    return xhtml("Contents", body, doc.meta.lang, "frontmatter")
+
+
+def _ncx(doc: Document, pages: list[Page]) -> bytes:
+    points, order = [], 0
+    for href, label, kids in _toc_entries(doc, pages):
+        order += 1
+        inner = ""
+        for khref, klabel in kids:
+            order += 1
+            inner += (f'<navPoint id="np-{order}" playOrder="{order}"><navLabel><text>{t(klabel)}</text></navLabel>'
+                      f'<content src="{a(khref)}"/></navPoint>\n')
+        points.append(f'<navPoint id="np-{order - len(kids)}" playOrder="{order - len(kids)}"><navLabel><text>{t(label)}</text>'
+                      f'</navLabel><content src="{a(href)}"/>\n{inner}</navPoint>\n')
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">\n<head>\n'
+        f'<meta name="dtb:uid" content="{a(doc.meta.identifier)}"/>\n<meta name="dtb:depth" content="2"/>\n'
+        '<meta name="dtb:totalPageCount" content="0"/>\n<meta name="dtb:maxPageNumber" content="0"/>\n</head>\n'
+        f'<docTitle><text>{t(doc.meta.title)}</text></docTitle>\n<navMap>\n{"".join(points)}</navMap>\n</ncx>\n'
+    ).encode("utf-8")
+
+
+def modified_time(doc: Document) -> dt.datetime:
+    """dcterms:modified comes from the manuscript's date, so rebuilds give the same bytes."""
+    parts = [int(x) for x in doc.meta.date[:10].split("-")] + [1, 1]
+    return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
+
+
+def _metadata(book: epub.EpubBook, doc: Document) -> None:
+    m = doc.meta
+    book.set_identifier(m.identifier)
+    book.set_title(m.title)
+    book.set_language(m.lang)
+    if m.subtitle:
+        book.add_metadata("DC", "title", m.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    for i, c in enumerate(m.contributors, 1):
+        uid = f"{'creator' if c.role == 'aut' else 'contributor'}-{i}"
+        book.add_metadata("DC", "creator" if c.role == "aut" else "contributor", c.name, {"id": uid})
+        book.add_metadata(None, "meta", c.file_as, {"refines": f"#{uid}", "property": "file-as"})
+        book.add_metadata(None, "meta", c.role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+    for key, value in (("publisher", m.publisher), ("description", m.description), ("rights", m.rights)):
+        if value:
+            book.add_metadata("DC", key, value)
+    book.add_metadata("DC", "date", m.date)
+    for s in m.subjects:
+        book.add_metadata("DC", "subject", s)
+    for prop, value in accessibility_metadata(doc):
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
+def _item(uid: str, file: str, media_type: str, content: bytes, properties: list[str] | None = None) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid, file_name=file, media_type=media_type, content=content)
+    item.properties = properties or []
+    return item
+
+
+def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
+    """ebooklib stamps entries with the time of writing; rewrite them with the book's date."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        names = ["mimetype"] + [n for n in src.namelist() if n != "mimetype"]
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            dst.writestr(info, src.read(name), compresslevel=9)
+    return out.getvalue()
+
+
+def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str) -> bytes:
+    book = epub.EpubBook()
+    book.FOLDER_NAME = "EPUB"
+    _metadata(book, doc)
+    pages = _pages(doc, cover_alt)
+    book.add_item(_item("css", "css/book.css", "text/css", (styles_dir / "epub.css").read_bytes()))
+    book.add_item(_item("cover-image", "images/cover.png", "image/png", cover_png, ["cover-image"]))
+    nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages), ["nav"])
+    book.add_item(nav)
+    book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages)))
+    spine = []
+    for i, p in enumerate(pages):
+        item = _item(f"page-{i}", p.file, XHTML, xhtml(p.title, p.body, p.lang, p.body_type))
+        book.add_item(item)
+        spine.append(item)
+    spine.insert(2, nav)  # contents after the title page
+    book.spine = spine
+    raw = io.BytesIO()
+    when = modified_time(doc)
+    _Writer(raw, book, {"mtime": when, "epub2_guide": False, "epub3_landmark": False}).write()
+    return _reproducible_zip(raw.getvalue(), when)

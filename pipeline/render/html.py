@@ -1,0 +1,216 @@
+"""Model -> markup, one core for both renderers.
+
+Options decide what differs: XHTML with epub:type and pop-up footnote asides
+for the EPUB; HTML with notes set inline at the call (float: footnote) for print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Callable, assert_never
+
+from pipeline.model import (
+    Attrs, Block, BlockQuote, BookMeta, Chapter, Code, CodeBlock, Div, Document, Emph, Heading,
+    Inline, LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+)
+from pipeline.walk import iter_blocks, iter_block_inlines
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    epub: bool  # XHTML + epub:type + asides; else print HTML with footnotes floated at the call
+    href_of: Callable[[str], str] = lambda chapter_id: ""  # file part of a link to a chapter
+
+
+def t(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def a(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def lang_attrs(lang: str, opts: HtmlOptions) -> str:
+    if not lang:
+        return ""
+    return f' lang="{a(lang)}" xml:lang="{a(lang)}"' if opts.epub else f' lang="{a(lang)}"'
+
+
+def attrs(at: Attrs, opts: HtmlOptions) -> str:
+    out = f' id="{a(at.id)}"' if at.id else ""
+    if at.classes:
+        out += f' class="{a(" ".join(at.classes))}"'
+    return out + lang_attrs(at.lang, opts)
+
+
+def note_id(chapter_id: str, n: int) -> str:
+    return f"{chapter_id}-note-{n}"
+
+
+def noteref_id(chapter_id: str, n: int) -> str:
+    return f"{chapter_id}-noteref-{n}"
+
+
+class Renderer:
+    """Renders one chapter's blocks; collects its notes for the EPUB's asides."""
+
+    def __init__(self, chapter_id: str, opts: HtmlOptions) -> None:
+        self.chapter_id, self.opts = chapter_id, opts
+        self.notes: list[Note] = []
+
+    def inlines(self, items: tuple[Inline, ...]) -> str:
+        return "".join(self.inline(i) for i in items)
+
+    def inline(self, item: Inline) -> str:
+        match item:
+            case Text():
+                return t(item.text)
+            case Emph():
+                return f"<em{attrs(item.attrs, self.opts)}>{self.inlines(item.inlines)}</em>"
+            case Strong():
+                return f"<strong{attrs(item.attrs, self.opts)}>{self.inlines(item.inlines)}</strong>"
+            case Code():
+                return f"<code>{t(item.text)}</code>"
+            case Link():
+                title = f' title="{a(item.title)}"' if item.title else ""
+                return f'<a href="{a(item.url)}"{title}>{self.inlines(item.inlines)}</a>'
+            case LineBreak():
+                return "<br/>"
+            case Span():
+                return f"<span{attrs(item.attrs, self.opts)}>{self.inlines(item.inlines)}</span>"
+            case Note():
+                return self.note_call(item)
+            case _:
+                assert_never(item)
+
+    def note_call(self, note: Note) -> str:
+        n, cid = note.number, self.chapter_id
+        if self.opts.epub:
+            self.notes.append(note)
+            return (f'<a href="#{note_id(cid, n)}" id="{noteref_id(cid, n)}" class="noteref" '
+                    f'epub:type="noteref" role="doc-noteref">{n}</a>')
+        # Print: the note's text sits at the call; WeasyPrint floats it to the page foot.
+        body = "".join(f'<span class="note-p">{self.inlines(b.inlines)}</span>' if isinstance(b, Para)
+                       else f'<span class="note-p">{self.inlines(tuple(iter_block_inlines(b, False)))}</span>'
+                       for b in note.blocks)
+        return f'<span class="footnote" id="{note_id(cid, n)}">{body}</span>'
+
+    def blocks(self, items: tuple[Block, ...]) -> str:
+        return "\n".join(self.block(b) for b in items)
+
+    def block(self, block: Block) -> str:
+        match block:
+            case Para():
+                return f"<p>{self.inlines(block.inlines)}</p>"
+            case Heading():
+                return f"<h{block.level}{attrs(block.attrs, self.opts)}>{self.inlines(block.inlines)}</h{block.level}>"
+            case BlockQuote():
+                return f"<blockquote>\n{self.blocks(block.blocks)}\n</blockquote>"
+            case ListBlock():
+                tag = "ol" if block.ordered else "ul"
+                start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+                items = "".join(f"<li>{self.blocks(item)}</li>\n" for item in block.items)
+                return f"<{tag}{start}>\n{items}</{tag}>"
+            case CodeBlock():
+                return f"<pre><code>{t(block.text)}</code></pre>"
+            case SceneBreak():
+                return '<hr class="scene-break"/>'
+            case Div():
+                return f"<div{attrs(block.attrs, self.opts)}>\n{self.blocks(block.blocks)}\n</div>"
+            case _:
+                assert_never(block)
+
+    def asides(self) -> str:
+        """EPUB pop-up footnotes: one aside a note, each linking back to its call."""
+        out = []
+        for note in self.notes:
+            n, cid = note.number, self.chapter_id
+            back = (f'<a href="#{noteref_id(cid, n)}" class="note-number" role="doc-backlink" '
+                    f'title="Back to the text">{n}.</a> ')
+            paras = [b for b in note.blocks]
+            body = self.blocks(tuple(paras)) if paras else "<p></p>"
+            body = body.replace("<p>", "<p>" + back, 1) if body.startswith("<p>") else f"<p>{back}</p>{body}"
+            out.append(f'<aside id="{note_id(cid, n)}" class="footnote" epub:type="footnote" role="doc-footnote">\n{body}\n</aside>')
+        return "\n".join(out)
+
+
+def byline(ch: Chapter) -> str:
+    return " and ".join(ch.meta.authors) if len(ch.meta.authors) <= 2 else \
+        ", ".join(ch.meta.authors[:-1]) + ", and " + ch.meta.authors[-1]
+
+
+def chapter_section(ch: Chapter, opts: HtmlOptions) -> str:
+    """A chapter: header (title, subtitle, byline), text, source line, and EPUB note asides."""
+    r = Renderer(ch.id, opts)
+    et = (lambda v: f' epub:type="{v}"') if opts.epub else (lambda v: "")
+    head = [f'<h1 class="chapter-title"{et("title")}>{t(ch.meta.title)}</h1>']
+    if ch.meta.subtitle:
+        head.append(f'<p class="subtitle"{et("subtitle")}>{t(ch.meta.subtitle)}</p>')
+    if ch.meta.authors:
+        head.append(f'<p class="byline">{t(byline(ch))}</p>')
+    body = r.blocks(ch.blocks)
+    source = source_line(ch, r)
+    notes = r.asides() if opts.epub else ""
+    role = ' role="doc-chapter"' if opts.epub else ""
+    return (f'<section id="{a(ch.id)}" class="chapter"{et("chapter")}{role}{lang_attrs(ch.meta.lang, opts)}>\n'
+            f'<header>\n{chr(10).join(head)}\n</header>\n{body}\n{source}\n{notes}\n</section>')
+
+
+def source_line(ch: Chapter, r: Renderer) -> str:
+    parts = []
+    if ch.meta.publication:
+        parts.append(f'<p><span class="label">First published:</span> {r.inlines(ch.meta.publication)}</p>')
+    if ch.meta.source:
+        parts.append(f'<p><span class="label">Source:</span> {r.inlines(ch.meta.source)}</p>')
+    return f'<footer class="source">\n{chr(10).join(parts)}\n</footer>' if parts else ""
+
+
+def has_corrections(doc: Document) -> bool:
+    return any(ch.meta.corrections for ch in doc.chapters)
+
+
+def note_on_text(doc: Document, opts: HtmlOptions, heading_id: str = "note-on-the-text") -> str:
+    """The back-matter list of every editorial correction, chapter by chapter."""
+    out = [f'<h1 id="{heading_id}">Note on the Text</h1>',
+           "<p>The texts follow the transcriptions named at the end of each. Page furniture and web "
+           "debris have been removed, note markers have been made into footnotes, and quotation marks "
+           "and dashes have been set typographically. Spelling and style otherwise follow the sources, "
+           "except for the following corrections of plain errors.</p>"]
+    for ch in doc.chapters:
+        if not ch.meta.corrections:
+            continue
+        out.append(f'<h2>{t(ch.meta.title)} <span class="by">({t(byline(ch))})</span></h2>')
+        items = []
+        for c in ch.meta.corrections:
+            why = f' <span class="why">({t(c.note)})</span>' if c.note else ""
+            items.append(f"<li>\u201c{t(c.now)}\u201d for \u201c{t(c.was)}\u201d{why}</li>")
+        out.append('<ul class="corrections">\n' + "\n".join(items) + "\n</ul>")
+    return "\n".join(out)
+
+
+def names(meta: BookMeta, role: str = "aut") -> str:
+    people = [c.name for c in meta.contributors if c.role == role]
+    return " and ".join(people) if len(people) <= 2 else ", ".join(people[:-1]) + ", and " + people[-1]
+
+
+def copyright_lines(doc: Document) -> list[str]:
+    """The imprint, shared by the print copyright page and the EPUB colophon (markup, escaped)."""
+    m = doc.meta
+    lines = [f"<p><i>{t(m.title)}</i>{': ' + t(m.subtitle) if m.subtitle else ''}</p>"]
+    for ch in doc.chapters:
+        date = f", {t(ch.meta.date[:4])}" if ch.meta.date else ""
+        lines.append(f"<p>\u201c{t(ch.meta.title)}\u201d \u00a9 {t(byline(ch))}{date}.</p>")
+    if m.rights:
+        lines.append(f"<p>{t(m.rights)}</p>")
+    editors = names(m, "edt")
+    if editors:
+        lines.append(f"<p>Edited by {t(editors)}.</p>")
+    if m.publisher:
+        lines.append(f"<p>Published by {t(m.publisher)}, {t(m.date[:4])}.</p>")
+    lines.append(f'<p class="identifier">{t(m.identifier)}</p>')
+    return lines
+
+
+def section_headings(ch: Chapter) -> list[Heading]:
+    return [b for b in iter_blocks(ch.blocks) if isinstance(b, Heading) and b.level == 2]

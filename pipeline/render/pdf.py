@@ -1,0 +1,102 @@
+"""Document -> print PDF through WeasyPrint: one HTML document, the print stylesheet, fonts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from pipeline.fetcher import LocalFetcher
+from pipeline.fonts import font_dir, font_face_css
+from pipeline.model import Document, Trim
+from pipeline.render import html
+from pipeline.render.html import HtmlOptions, a, t
+
+OPTS = HtmlOptions(epub=False)
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    pdf: bytes
+    pages: int
+    warnings: tuple[str, ...]
+
+
+def page_css(trim: Trim) -> str:
+    """Page size equals the trim; margins mirror, wider on the inside (the gutter)."""
+    w, h = trim.width_mm, trim.height_mm
+    top, bottom, inner, outer = 0.085 * h, 0.105 * h, 0.145 * w, 0.105 * w
+    return (f"@page {{ size: {w:.2f}mm {h:.2f}mm; margin: {top:.1f}mm {outer:.1f}mm {bottom:.1f}mm {inner:.1f}mm; }}\n"
+            f"@page :left {{ margin-left: {outer:.1f}mm; margin-right: {inner:.1f}mm; }}\n"
+            f"@page :right {{ margin-left: {inner:.1f}mm; margin-right: {outer:.1f}mm; }}\n")
+
+
+def _front_matter(doc: Document) -> str:
+    m = doc.meta
+    sub = f'<p class="subtitle">{t(m.subtitle)}</p>' if m.subtitle else ""
+    editors = html.names(m, "edt")
+    edited = f'<p class="editors">Edited by {t(editors)}</p>' if editors else ""
+    pub = f'<p class="publisher">{t(m.publisher)}</p>' if m.publisher else ""
+    entries = []
+    for ch in doc.chapters:
+        by = f'<span class="byline">{t(html.byline(ch))}</span>' if ch.meta.authors else ""
+        entries.append(f'<li><a href="#{a(ch.id)}">{t(ch.meta.title)}</a>{by}</li>')
+    if html.has_corrections(doc):
+        entries.append('<li><a href="#note-on-the-text">Note on the Text</a></li>')
+    imprint = "\n".join(html.copyright_lines(doc))
+    return (
+        f'<section class="half-title"><p>{t(m.title)}</p></section>\n'
+        f'<section class="title-page"><h1>{t(m.title)}</h1>{sub}<p class="authors">{t(html.names(m))}</p>'
+        f"{edited}{pub}</section>\n"
+        f'<section class="copyright-page">\n{imprint}\n<p>Set in EB Garamond.</p>\n</section>\n'
+        f'<nav class="contents"><h2>Contents</h2><ol>\n{chr(10).join(entries)}\n</ol></nav>\n'
+    )
+
+
+def print_html(doc: Document) -> str:
+    """The whole book as one HTML document, as the print stylesheet expects it."""
+    m = doc.meta
+    chapters = "\n".join(html.chapter_section(ch, OPTS) for ch in doc.chapters)
+    back = (f'<section class="back note-on-text">\n{html.note_on_text(doc, OPTS)}\n</section>'
+            if html.has_corrections(doc) else "")
+    authors = ", ".join(c.name for c in m.authors)
+    keywords = ", ".join(m.subjects)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{a(m.lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(m.title)}</title>\n'
+        f'<meta name="author" content="{a(authors)}"/>\n<meta name="description" content="{a(m.description)}"/>\n'
+        f'<meta name="keywords" content="{a(keywords)}"/>\n<meta name="generator" content="pipeline"/>\n'
+        f'<meta name="dcterms.created" content="{a(m.date)}"/>\n<meta name="dcterms.modified" content="{a(m.date)}"/>\n'
+        f'</head>\n<body data-title="{a(m.title)}">\n{_front_matter(doc)}<main>\n{chapters}\n{back}\n</main>\n</body>\n</html>\n'
+    )
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
+    fetcher = LocalFetcher([styles_dir, font_dir()])
+    capture = _LogCapture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    try:
+        # @font-face rules only take effect through a FontConfiguration shared with the render.
+        fonts = FontConfiguration()
+        stylesheets = [
+            weasyprint.CSS(string=font_face_css() + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
+            weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
+        ]
+        document = weasyprint.HTML(string=print_html(doc), base_url=str(styles_dir) + "/",
+                                   url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+        pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
+    finally:
+        logger.removeHandler(capture)
+    return PrintResult(pdf, len(document.pages), tuple(capture.messages))

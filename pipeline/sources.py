@@ -1,0 +1,176 @@
+"""Read a manuscript folder: bytes -> text, front matter split off with positions kept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.diagnostics import Collector, SourcePos
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+BOOK_FILE = "book.yaml"
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as the text written (no date objects, no ValueError)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class YamlBlock:
+    """A parsed YAML mapping with the position of each top-level key."""
+
+    data: dict[str, Any]
+    key_pos: dict[str, SourcePos]
+    pos: SourcePos
+
+    def at(self, key: str) -> SourcePos:
+        return self.key_pos.get(key, self.pos)
+
+
+@dataclass(frozen=True)
+class RawChapter:
+    path: Path
+    rel: str  # path as shown in diagnostics
+    front: YamlBlock
+    body: str
+    body_line: int  # 1-based line of the body's first line in the file
+
+
+@dataclass(frozen=True)
+class RawManuscript:
+    root: Path
+    book: YamlBlock
+    chapters: tuple[RawChapter, ...] = field(default_factory=tuple)
+
+
+def display_path(path: Path) -> str:
+    """Paths in diagnostics are relative to the working directory when they can be."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, diags: Collector) -> str | None:
+    """Decode UTF-8 (BOM allowed), normalise line ends; report bad bytes by line."""
+    rel = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            diags.error(SourcePos(rel), f"file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB per file")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        diags.error(SourcePos(rel), f"cannot read file: {exc.strerror}")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        diags.error(
+            SourcePos(rel, line, col),
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+        )
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
+    """Parse a YAML mapping; YAML's own line/col are shifted to the file's."""
+
+    def at(mark: Any) -> SourcePos:
+        return SourcePos(pos.path, pos.line + mark.line, mark.column + 1)
+
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = at(mark) if mark else pos
+        diags.error(where, f"YAML: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        diags.error(pos, f"YAML: {exc}")
+        return None
+    if data is None:
+        data, node = {}, None
+    if not isinstance(data, dict):
+        diags.error(pos, "front matter must be a mapping of keys to values (key: value)")
+        return None
+    key_pos = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_pos[str(key_node.value)] = at(key_node.start_mark)
+    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, pos)
+
+
+def split_front_matter(text: str, rel: str, diags: Collector) -> tuple[YamlBlock, str, int] | None:
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        diags.error(SourcePos(rel, 1, 1), "chapter has no front matter: start the file with a line '---', then 'title: ...', then '---'")
+        return None
+    for i in range(1, len(lines)):
+        if _CLOSE.match(lines[i]):
+            front = parse_yaml("\n".join(lines[1:i]), SourcePos(rel, 2, 1), diags)
+            if front is None:
+                return None
+            return front, "\n".join(lines[i + 1 :]), i + 2
+    diags.error(SourcePos(rel, 1, 1), "front matter is never closed: add a line '---' after the last key")
+    return None
+
+
+def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
+    listed = book.data.get("chapters")
+    if listed is None:
+        return sorted(p for p in root.glob("*.md") if p.is_file())
+    if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+        diags.error(book.at("chapters"), "'chapters' must be a list of file names, e.g. [one.md, two.md]")
+        return []
+    paths = []
+    for name in listed:
+        path = (root / name).resolve()
+        if not path.is_relative_to(root.resolve()):
+            diags.error(book.at("chapters"), f"chapter '{name}' lies outside the manuscript folder")
+        elif not path.is_file():
+            diags.error(book.at("chapters"), f"chapter file '{name}' not found in {display_path(root)}")
+        else:
+            paths.append(root / name)
+    return paths
+
+
+def read_manuscript(root: Path, diags: Collector) -> RawManuscript | None:
+    if not root.is_dir():
+        diags.error(SourcePos(display_path(root)), "not a folder; give the manuscript folder that holds book.yaml")
+        return None
+    book_path = root / BOOK_FILE
+    if not book_path.is_file():
+        diags.error(SourcePos(display_path(book_path)), "book.yaml not found; create it with at least 'title: ...'")
+        return None
+    text = read_text(book_path, diags)
+    book = parse_yaml(text, SourcePos(display_path(book_path), 1, 1), diags) if text is not None else None
+    if book is None:
+        return None
+    chapters = []
+    for path in _chapter_paths(root, book, diags):
+        rel = display_path(path)
+        text = read_text(path, diags)
+        split = split_front_matter(text, rel, diags) if text is not None else None
+        if split is not None:
+            front, body, body_line = split
+            chapters.append(RawChapter(path, rel, front, body, body_line))
+    if not chapters and not diags.has_errors:
+        diags.error(book.pos, "no chapters: add .md files to the folder or list them under 'chapters:'")
+    return RawManuscript(root, book, tuple(chapters))

@@ -1,0 +1,133 @@
+"""Generic traversal of the model: rebuild trees with dataclasses.replace, never mutate."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Iterator, assert_never
+
+from pipeline.model import (
+    Block, BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Heading, Inline, LineBreak,
+    Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+)
+
+InlineSeqFn = Callable[[tuple[Inline, ...]], tuple[Inline, ...]]
+
+
+def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool = True) -> tuple[Block, ...]:
+    """Apply fn to the inline sequence of every Para and Heading.
+
+    With into_notes, the paragraphs inside notes are rewritten too, before the
+    sequence that holds the call; without it, fn handles notes itself.
+    """
+
+    def inl(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        return fn(tuple(_into_notes(i) for i in items) if into_notes else items)
+
+    def _into_notes(item: Inline) -> Inline:
+        match item:
+            case Note():
+                return replace(item, blocks=map_inline_seqs(item.blocks, fn))
+            case Emph() | Strong() | Span():
+                return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
+            case Link():
+                return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
+            case Text() | Code() | LineBreak():
+                return item
+            case _:
+                assert_never(item)
+
+    def blk(block: Block) -> Block:
+        match block:
+            case Para():
+                return replace(block, inlines=inl(block.inlines))
+            case Heading():
+                return replace(block, inlines=inl(block.inlines))
+            case BlockQuote() | Div():
+                return replace(block, blocks=tuple(blk(b) for b in block.blocks))
+            case ListBlock():
+                return replace(block, items=tuple(tuple(blk(b) for b in item) for item in block.items))
+            case CodeBlock() | SceneBreak():
+                return block
+            case _:
+                assert_never(block)
+
+    return tuple(blk(b) for b in blocks)
+
+
+def map_chapters(doc: Document, fn: Callable[[Chapter], Chapter]) -> Document:
+    return replace(doc, chapters=tuple(fn(c) for c in doc.chapters))
+
+
+def iter_inlines(items: tuple[Inline, ...], into_notes: bool = True) -> Iterator[Inline]:
+    """Every inline, depth first, in reading order."""
+    for item in items:
+        yield item
+        match item:
+            case Emph() | Strong() | Span() | Link():
+                yield from iter_inlines(item.inlines, into_notes)
+            case Note():
+                if into_notes:
+                    for block in item.blocks:
+                        yield from iter_block_inlines(block, into_notes)
+            case Text() | Code() | LineBreak():
+                pass
+            case _:
+                assert_never(item)
+
+
+def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block, depth first (not the blocks inside notes)."""
+    for block in blocks:
+        yield block
+        match block:
+            case BlockQuote() | Div():
+                yield from iter_blocks(block.blocks)
+            case ListBlock():
+                for item in block.items:
+                    yield from iter_blocks(item)
+            case Para() | Heading() | CodeBlock() | SceneBreak():
+                pass
+            case _:
+                assert_never(block)
+
+
+def iter_block_inlines(block: Block, into_notes: bool = True) -> Iterator[Inline]:
+    for b in iter_blocks((block,)):
+        if isinstance(b, (Para, Heading)):
+            yield from iter_inlines(b.inlines, into_notes)
+
+
+def plain_text(items: tuple[Inline, ...]) -> str:
+    """The visible text of inlines, without notes (for titles, ids and bookmarks)."""
+    out = []
+    for item in iter_inlines(items, into_notes=False):
+        if isinstance(item, (Text, Code)):
+            out.append(item.text)
+        elif isinstance(item, LineBreak):
+            out.append(" ")
+    return "".join(out)
+
+
+def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]]) -> tuple[Inline, ...]:
+    """Give fn the texts of all Text nodes of a sequence at once (code and notes excluded),
+    so context such as quote pairing crosses inline boundaries; put its results back."""
+    texts = [i.text for i in iter_inlines(items, into_notes=False) if isinstance(i, Text)]
+    if not texts:
+        return items
+    new = iter(fn(texts))
+
+    def rebuild(seq: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for item in seq:
+            match item:
+                case Text():
+                    out.append(Text(next(new)))
+                case Emph() | Strong() | Span() | Link():
+                    out.append(replace(item, inlines=rebuild(item.inlines)))
+                case Note() | Code() | LineBreak():
+                    out.append(item)
+                case _:
+                    assert_never(item)
+        return tuple(out)
+
+    return rebuild(items)
