@@ -14,6 +14,7 @@ from pipeline.model import Document
 from pipeline.render.cover import render_cover_png
 from pipeline.render.epub import render_epub
 from pipeline.render.pdf import render_pdf
+from pipeline.sources import display_path
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 Progress = Callable[[str], None]
@@ -70,7 +71,7 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
 
 
 def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
-          strict: bool = False) -> BuildResult:
+          strict: bool = False, only: str = "") -> BuildResult:
     """Raises ManuscriptError (with every problem found) before anything is written."""
     diags = Collector()
     progress("reading manuscript")
@@ -79,15 +80,22 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
         diags.promote_warnings()
     diags.raise_if_errors()
     assert doc is not None
-    progress("rendering cover")
-    cover = _cover(doc, root, styles_dir, diags)
-    diags.raise_if_errors()
-    progress("writing EPUB")
-    epub = render_epub(doc, styles_dir, cover, cover_alt(doc))
-    progress("laying out PDF")
-    printed = render_pdf(doc, styles_dir)
-    for message in printed.warnings:
-        diags.warning(SourcePos(str(styles_dir / "print.css")), f"layout: {message}")
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
-    write_atomically({epub_path: epub, pdf_path: printed.pdf})
-    return BuildResult(epub_path, pdf_path, printed.pages, tuple(diags.items))
+    outputs: dict[Path, bytes] = {}
+    pages = 0
+    if only in ("", "epub"):
+        progress("rendering cover")
+        cover = _cover(doc, root, styles_dir, diags)
+        diags.raise_if_errors()
+        progress("writing EPUB")
+        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc))
+    if only in ("", "pdf"):
+        progress("laying out PDF")
+        printed = render_pdf(doc, styles_dir)
+        for message in printed.warnings:
+            diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")
+        outputs[pdf_path] = printed.pdf
+        pages = printed.pages
+    progress("writing files")
+    write_atomically(outputs)
+    return BuildResult(epub_path, pdf_path, pages, tuple(diags.items))

