@@ -144,7 +144,10 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
              + "<br>".join(esc(line) for line in lines) + "</h1>"]
     if subtitle:
         parts.append(f'<p class="subtitle">{esc(subtitle)}</p>')
-    names = "".join(f'<span class="author">{esc(a)}</span>' for a in authors if a.strip())
+    # "A, B & C": commas give natural break points when a long list of names wraps.
+    names = [f'<span class="author">{esc(a.strip())}</span>' for a in authors if a.strip()]
+    byline = ", ".join(names[:-1]) + ' <span class="amp">&amp;</span> ' + names[-1] \
+        if len(names) > 1 else "".join(names)
     document = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
         f'<style>{faces}</style><link rel="stylesheet" href="cover.css"></head><body>'
@@ -152,7 +155,7 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
         '<span class="ray ray-v"></span><span class="ray ray-h"></span>'
         '<span class="ray ray-d1"></span><span class="ray ray-d2"></span></div>'
         f'<div class="titling"><div class="titling-inner">{"".join(parts)}</div></div>'
-        f'<p class="authors">{names}</p>'
+        f'<p class="authors{" authors-many" if len(names) > 2 else ""}">{byline}</p>'
         + (f'<p class="publisher">{esc(publisher)}</p>' if publisher else "")
         + "</body></html>")
 
