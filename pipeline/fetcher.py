@@ -1,42 +1,35 @@
-"""A WeasyPrint URL fetcher that reads local files from allowed folders only.
+"""A WeasyPrint URL fetcher that reads regular files from allowed folders only.
 
 Nothing is fetched from the network during a build, and nothing outside the
-manuscript folder, the styles folder and the book's font folder is read.
+folders it is given (styles, fonts, the manuscript) is read: `..` and symlinks
+are resolved before the check, so neither can leave them.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Sequence
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
-class RefusedURL(ValueError):
-    pass
-
-
 class LocalFetcher(URLFetcher):
-    def __init__(self, allowed: list[Path]) -> None:
-        super().__init__(allowed_protocols=["file"])
-        self.allowed = [p.resolve() for p in allowed]
+    # WeasyPrint 70 wants a URLFetcher subclass; a plain function is not accepted.
+    def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.roots = tuple(root.resolve() for root in roots)
         self.refused: list[str] = []
 
-    def resolve(self, url: str) -> Path:
-        parts = urlsplit(url)
-        if parts.scheme != "file":
-            raise RefusedURL(f"not a local file: {url}")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.allowed):
-            raise RefusedURL(f"outside the manuscript and styles folders: {url}")
-        return path
-
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        try:
-            path = self.resolve(url)
-        except RefusedURL:
+        parts = urlsplit(url)
+        path = None
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(url2pathname(parts.path)).resolve()
+        if path is None or not path.is_file() or not any(path.is_relative_to(root) for root in self.roots):
             self.refused.append(url)
-            raise
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
+            raise ValueError(f"refusing to fetch {url}: only files in the styles and manuscript folders are read")
+        mime = "text/css" if path.suffix == ".css" else mimetypes.guess_type(path.name)[0]
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})

@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 FONT_DIR = Path("/usr/share/fonts/opentype/ebgaramond")
-FAMILY = "Book Garamond"
-# (file, weight, style): the 12-point optical size, the one meant for text.
+# (file, weight, style): the 12-point optical size, the one drawn for text.
 FACES = (
     ("EBGaramond12-Regular.otf", "normal", "normal"),
     ("EBGaramond12-Italic.otf", "normal", "italic"),
     ("EBGaramond12-Bold.otf", "bold", "normal"),
 )
-
-
-class FontsMissing(RuntimeError):
-    pass
+REGULAR = FACES[0][0]
 
 
 def font_dir() -> Path:
-    if (FONT_DIR / FACES[0][0]).is_file():
-        return FONT_DIR
-    try:  # another distribution may keep the same files elsewhere
-        found = subprocess.run(["fc-match", "-f", "%{file}", "EB Garamond 12:style=Regular"],
+    """Folder holding the EB Garamond 12 OTFs: Debian's path first, then fontconfig's answer."""
+    candidates = [FONT_DIR]
+    if fc_match := shutil.which("fc-match"):
+        found = subprocess.run([fc_match, "-f", "%{file}", "EB Garamond 12:style=Regular"],
                                capture_output=True, text=True, check=False).stdout
-    except OSError:
-        found = ""
-    if found.endswith(FACES[0][0]):
-        return Path(found).parent
-    raise FontsMissing("EB Garamond is not installed: run 'make setup' (it installs the Debian package fonts-ebgaramond)")
+        candidates.append(Path(found).parent)  # fc-match falls back to any font: checked below
+    for folder in candidates:
+        if all((folder / name).is_file() for name, _, _ in FACES):
+            return folder.resolve()
+    raise RuntimeError("EB Garamond (EBGaramond12-*.otf) is not installed: run 'make setup', "
+                       "which installs the Debian package fonts-ebgaramond")
 
 
-def font_face_css() -> str:
+def font_face_css(family: str) -> str:
     folder = font_dir()
     return "\n".join(
-        f'@font-face {{ font-family: "{FAMILY}"; src: url("{(folder / name).as_uri()}"); '
+        f'@font-face {{ font-family: "{family}"; src: url("{(folder / name).as_uri()}") format("opentype"); '
         f"font-weight: {weight}; font-style: {style}; }}"
         for name, weight, style in FACES
     )

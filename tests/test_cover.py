@@ -18,7 +18,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from pipeline.render import cover
-from pipeline.render.cover import ConfinedURLFetcher, break_title, render_cover_png
+from pipeline import fonts
+from pipeline.fetcher import LocalFetcher
+from pipeline.render.cover import break_title, render_cover_png
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ROOT / "styles"
@@ -187,7 +189,7 @@ def test_fetcher_refuses_escapes_and_serves_only_allowed_files(tmp_path: Path) -
     secret = tmp_path / "secret.txt"
     secret.write_text("secret", encoding="utf-8")
     (allowed / "link.txt").symlink_to(secret)
-    fetcher = ConfinedURLFetcher([allowed])
+    fetcher = LocalFetcher([allowed])
 
     response = fetcher.fetch((allowed / "cover.css").as_uri())
     assert response.read() == b"body {}"
@@ -203,8 +205,8 @@ def test_fetcher_refuses_escapes_and_serves_only_allowed_files(tmp_path: Path) -
 
 def test_missing_fonts_name_the_debian_package(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cover, "FONT_DIR", tmp_path)
-    monkeypatch.setattr(cover.shutil, "which", lambda name: None)
+    monkeypatch.setattr(fonts, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="fonts-ebgaramond"):
         _render()
 
@@ -216,14 +218,14 @@ def test_missing_fonts_name_the_debian_package(
 ])
 def test_title_breaks_are_balanced_and_never_strand_a_short_word(
         title: str, expected: list[str]) -> None:
-    advance = cover._advance_em(cover.find_font_dir() / cover.FONT_FACES[0][2])
+    advance = cover._advance_em(fonts.font_dir() / fonts.REGULAR)
     size, lines = break_title(title, advance)
     assert lines == expected
     assert all(advance(line) <= cover.MEASURES[size] for line in lines)
 
 
 def test_very_long_titles_get_smaller_type_and_still_fit() -> None:
-    advance = cover._advance_em(cover.find_font_dir() / cover.FONT_FACES[0][2])
+    advance = cover._advance_em(fonts.font_dir() / fonts.REGULAR)
     title = " ".join(["Travelling Across the Wide World of Ours"] * 6)
     size, lines = break_title(title, advance)
     assert size == len(cover.MEASURES) - 1

@@ -5,73 +5,23 @@ from __future__ import annotations
 import functools
 import html
 import io
-import mimetypes
-import shutil
-import subprocess
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import pypdfium2 as pdfium
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 
-# WeasyPrint 70 emits a DeprecationWarning at import when libharfbuzz-subset is absent
-# (Debian: libharfbuzz-subset0). Rendering is unaffected; silence only that message so
-# callers running with warnings-as-errors can import this module.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+from pipeline.fetcher import LocalFetcher
+from pipeline.fonts import REGULAR, font_dir, font_face_css
 
 WIDTH, HEIGHT = 1600, 2560  # px; must match @page size in cover.css
-FONT_DIR = Path("/usr/share/fonts/opentype/ebgaramond")
-# (style, weight, file) for the "Cover Garamond" family that cover.css uses.
-FONT_FACES = (("normal", 400, "EBGaramond12-Regular.otf"),
-              ("italic", 400, "EBGaramond12-Italic.otf"),
-              ("normal", 700, "EBGaramond12-Bold.otf"))
 # Title measures in em, largest type first; cover.css maps class "title-size-N" to a
 # font-size such that MEASURES[N] em fits the title box. Keep the two in step.
 MEASURES = (6.2, 7.6, 9.6, 12.5, 16.0)
 MAX_TITLE_LINES = 4
-
-
-def find_font_dir() -> Path:
-    """Folder holding the EB Garamond 12 OTFs (Debian path first, then fontconfig)."""
-    candidates = [FONT_DIR]
-    if fc_match := shutil.which("fc-match"):
-        found = subprocess.run([fc_match, "-f", "%{file}", "EB Garamond 12:style=Regular"],
-                               capture_output=True, text=True, check=False).stdout
-        candidates.append(Path(found).parent)  # fc-match falls back to any font: verify below
-    for folder in candidates:
-        if all((folder / name).is_file() for _, _, name in FONT_FACES):
-            return folder.resolve()
-    raise RuntimeError("EB Garamond (EBGaramond12-*.otf) not found; the cover needs it: "
-                       "install the Debian package fonts-ebgaramond")
-
-
-class ConfinedURLFetcher(URLFetcher):
-    """Serve only regular files under `roots`; refuse network, data: and escaping paths."""
-
-    def __init__(self, roots: Sequence[Path]) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
-        self.roots = tuple(root.resolve() for root in roots)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        path = None
-        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
-            # resolve() collapses ".." and follows symlinks, so neither can leave the roots.
-            path = Path(url2pathname(parts.path)).resolve()
-        if path is None or not path.is_file() or not any(
-                path.is_relative_to(root) for root in self.roots):
-            self.refused.append(url)
-            raise ValueError(f"cover: refusing to fetch {url}")  # WeasyPrint logs and skips it
-        mime = "text/css" if path.suffix == ".css" else mimetypes.guess_type(path.name)[0]
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": mime or "application/octet-stream"})
+# Words that read badly at the end of a title line ("The Darker the / Night").
+WEAK_ENDINGS = frozenset("a an the of and or nor but in on at to by for with from as &".split())
 
 
 @functools.lru_cache(maxsize=4)
@@ -94,7 +44,8 @@ def break_title(title: str, advance: Callable[[str], float]) -> tuple[int, list[
 
     def ending(j: int) -> float:  # cost of breaking after words[j - 1]
         last = words[j - 1]
-        return 0.0 if j == n else -0.15 if last[-1] in ",;:.!?–—" else 0.6 if len(last) <= 3 else 0.0
+        return 0.0 if j == n else -0.15 if last[-1] in ",;:.!?–—" else \
+            0.6 if last.lower() in WEAK_ENDINGS else 0.0
 
     def layout(measure: float, lines: int, overflow: bool) -> tuple[float, tuple[int, ...]] | None:
         target = max(width(0, n) / lines, 1e-3)
@@ -133,12 +84,9 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
                      publisher: str | None, styles_dir: Path) -> bytes:
     """Render the cover as deterministic PNG bytes (no metadata chunks)."""
     styles_dir = Path(styles_dir).resolve()
-    font_dir = find_font_dir()
-    faces = "".join(
-        f'@font-face {{ font-family: "Cover Garamond"; font-style: {style}; '
-        f'font-weight: {weight}; src: url("{(font_dir / name).as_uri()}") format("opentype"); }}\n'
-        for style, weight, name in FONT_FACES)
-    size, lines = break_title(title, _advance_em(font_dir / FONT_FACES[0][2]))
+    fonts = font_dir()
+    faces = font_face_css("Cover Garamond")
+    size, lines = break_title(title, _advance_em(fonts / REGULAR))
     esc = html.escape
     parts = [f'<h1 class="title title-size-{size}">'
              + "<br>".join(esc(line) for line in lines) + "</h1>"]
@@ -159,7 +107,7 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
         + (f'<p class="publisher">{esc(publisher)}</p>' if publisher else "")
         + "</body></html>")
 
-    fetcher = ConfinedURLFetcher([styles_dir, font_dir])
+    fetcher = LocalFetcher([styles_dir, fonts])
     pdf_bytes = weasyprint.HTML(string=document, base_url=styles_dir.as_uri() + "/",
                                 url_fetcher=fetcher).write_pdf(font_config=FontConfiguration())
     pdf = pdfium.PdfDocument(pdf_bytes)

@@ -11,6 +11,8 @@ from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import font_dir, font_face_css
+
+FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Document, Trim
 from pipeline.render import html
 from pipeline.render.html import HtmlOptions, a, t
@@ -91,7 +93,7 @@ def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
         # @font-face rules only take effect through a FontConfiguration shared with the render.
         fonts = FontConfiguration()
         stylesheets = [
-            weasyprint.CSS(string=font_face_css() + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
+            weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
             weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
         ]
         document = weasyprint.HTML(string=print_html(doc), base_url=str(styles_dir) + "/",
