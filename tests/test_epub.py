@@ -121,3 +121,24 @@ def test_same_sources_same_bytes(tiny_built: Built, tmp_path: Path) -> None:
     again = build_into(tiny_built.source, tmp_path, slugify("A Tiny Book"))
     assert again.epub.read_bytes() == tiny_built.epub.read_bytes()
     assert again.pdf.read_bytes() == tiny_built.pdf.read_bytes()
+
+
+def test_cover_image_from_book_yaml_replaces_the_typographic_cover(tiny: Path, tmp_path: Path) -> None:
+    image = io.BytesIO()
+    Image.new("RGB", (1600, 2560), "darkred").save(image, "PNG")
+    (tiny / "cover.png").write_bytes(image.getvalue())
+    book = tiny / "book.yaml"
+    book.write_text(book.read_text() + "cover-image: cover.png\n")
+    built = build_into(tiny, tmp_path / "out", slugify("A Tiny Book"))
+    with zipfile.ZipFile(built.epub) as z:
+        assert z.read("EPUB/images/cover.png") == image.getvalue()
+
+
+def test_cover_image_outside_the_manuscript_is_refused(tiny: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.cli import main
+
+    book = tiny / "book.yaml"
+    book.write_text(book.read_text() + "cover-image: ../../../etc/passwd\n")
+    assert main(["build", str(tiny), "-o", str(tmp_path / "out")]) == 2
+    assert "lies outside the manuscript folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

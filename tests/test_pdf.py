@@ -18,7 +18,7 @@ from pipeline.walk import iter_block_inlines, plain_text
 from conftest import MANUSCRIPT, Built
 
 PT_PER_MM = 72 / 25.4
-CALL_SIZE = (6.0, 8.0)  # note calls: 65% of 11 pt
+CALL_SIZE = (6.5, 7.5)  # note calls: 7 pt
 NOTE_SIZE = (8.3, 8.7)  # note text: 8.5 pt
 
 
@@ -74,20 +74,20 @@ def test_every_note_on_the_page_of_its_call(reader: pypdf.PdfReader) -> None:
                     expected[(ci, item.number)] = " ".join(plain_text(item.blocks[0].inlines).split()[:3])  # type: ignore[attr-defined]
     assert len(expected) == 29
 
+    # Where each chapter starts, from the PDF's own outline.
+    starts = {item.title: reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)}
+    first_pages = [starts[ch.meta.title] for ch in doc.chapters]
     found: dict[tuple[int, int], int] = {}
-    chapter = -1
     for pno, page in enumerate(reader.pages):
-        text = page.extract_text()
-        for ci, ch in enumerate(doc.chapters):
-            if ch.meta.title in text.splitlines()[0:3] and ci > chapter:
-                chapter = ci
+        chapter = max((ci for ci, first in enumerate(first_pages) if first <= pno), default=-1)
         parts = chunks(page)
         calls = [int(t) for t, s in parts if CALL_SIZE[0] <= s <= CALL_SIZE[1] and t.strip().isdigit()]
-        note_text = " ".join(" ".join(t.split()) for t, s in parts if NOTE_SIZE[0] <= s <= NOTE_SIZE[1])
+        # compared without white space: the PDF's text runs split words and spaces freely
+        note_text = "".join("".join(t.split()) for t, s in parts if NOTE_SIZE[0] <= s <= NOTE_SIZE[1])
         for n in calls:
             key = (chapter, n)
             assert key in expected, (pno + 1, key)
-            assert expected[key] in note_text, f"page {pno + 1}: note {n} text '{expected[key]}' not on the page of its call"
+            assert "".join(expected[key].split()) in note_text, f"page {pno + 1}: note {n} text '{expected[key]}' not on the page of its call"
             found[key] = pno + 1
     assert set(found) == set(expected)
 
@@ -127,5 +127,5 @@ def test_outline_and_metadata(anthology: Built, reader: pypdf.PdfReader) -> None
 
 def test_running_heads(reader: pypdf.PdfReader) -> None:
     texts = [p.extract_text() for p in reader.pages]
-    verso_heads = sum(1 for t in texts if "the darker the night" in t.lower().splitlines()[0])
+    verso_heads = sum(1 for t in texts if t and "the darker the night" in t.lower().splitlines()[0])
     assert verso_heads >= 3

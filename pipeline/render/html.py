@@ -60,7 +60,19 @@ class Renderer:
         self.notes: list[Note] = []
 
     def inlines(self, items: tuple[Inline, ...]) -> str:
-        return "".join(self.inline(i) for i in items)
+        out = []
+        for i, item in enumerate(items):
+            following = items[i + 1] if i + 1 < len(items) else None
+            if not self.opts.epub and isinstance(item, Text) and isinstance(following, Note):
+                # Print: the word before a call and the call share a no-wrap span, so a
+                # call never starts a line of its own.
+                head, _, word = item.text.rpartition(" ")
+                out.append(t(head + " " if head or item.text.startswith(" ") else "") + f'<span class="call-wrap">{t(word)}')
+                continue
+            out.append(self.inline(item))
+            if not self.opts.epub and isinstance(item, Note) and i and isinstance(items[i - 1], Text):
+                out.append("</span>")
+        return "".join(out)
 
     def inline(self, item: Inline) -> str:
         match item:

@@ -15,9 +15,11 @@ from pipeline.fonts import font_dir, font_face_css
 FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Document, Trim
 from pipeline.render import html
+from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
+MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
 
 
 @dataclass(frozen=True)
@@ -89,16 +91,27 @@ def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
     capture = _LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
+    source = print_html(doc)
+    fixes = ""
     try:
-        # @font-face rules only take effect through a FontConfiguration shared with the render.
-        fonts = FontConfiguration()
-        stylesheets = [
-            weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
-            weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-        ]
-        document = weasyprint.HTML(string=print_html(doc), base_url=str(styles_dir) + "/",
-                                   url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+        for _ in range(MAX_LAYOUTS):
+            # @font-face rules only take effect through a FontConfiguration shared with the render.
+            fonts = FontConfiguration()
+            stylesheets = [
+                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=fixes or "/* no fixes */", font_config=fonts),
+            ]
+            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/",
+                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+            displaced = find_displaced(document.pages)
+            new = [rule for rule in break_rules(displaced) if rule not in fixes]
+            if not new:
+                break
+            fixes = "\n".join([fixes, *new]).strip()
         pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
     finally:
         logger.removeHandler(capture)
-    return PrintResult(pdf, len(document.pages), tuple(capture.messages))
+    warnings = list(capture.messages)
+    warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
+    return PrintResult(pdf, len(document.pages), tuple(warnings))
