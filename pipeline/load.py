@@ -25,11 +25,12 @@ def load(root: Path, diags: Collector) -> Document | None:
     if raw is None:
         return None
     titles = [str(rc.front.data.get("title", "")) for rc in raw.chapters]
-    meta = book_meta(raw.book, titles, diags)
+    inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
+    meta = book_meta(raw.book, titles, inline, diags)
     chapters: list[Chapter] = []
     ids: set[str] = set()
     for rc in raw.chapters:
-        cm = chapter_meta(rc.front, meta, lambda text, pos: parse_inline(text, pos, diags), diags)
+        cm = chapter_meta(rc.front, meta, inline, diags)
         blocks = parse_body(rc.body, rc.rel, rc.body_line, diags)
         cid = slugify(rc.path.stem)
         if cid in ids:

@@ -30,7 +30,7 @@ _ROLE_KEYS = {"author": "aut", "editor": "edt", "translator": "trl", "illustrato
 BOOK_KEYS = {
     "title", "subtitle", "author", "editor", "translator", "illustrator", "creator", "contributor",
     "lang", "identifier", "publisher", "date", "description", "subject", "rights", "trim",
-    "chapters", "slug", "cover-image",
+    "chapters", "slug", "cover-image", "note-on-text",
 }
 CHAPTER_KEYS = {
     "title", "subtitle", "author", "lang", "date", "publication", "source", "rights", "corrections",
@@ -162,7 +162,10 @@ def _trim(f: _Fields) -> Trim:
     return Trim("demy", *TRIMS["demy"])
 
 
-def book_meta(block: YamlBlock, chapter_titles: list[str], diags: Collector) -> BookMeta:
+DEFAULT_NOTE_ON_TEXT = "The following corrections have been made to the texts."
+
+
+def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineParser, diags: Collector) -> BookMeta:
     f = _Fields(block, BOOK_KEYS, diags)
     title = f.text("title", "Untitled", required=True)
     contributors = _contributors(f)
@@ -183,6 +186,7 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], diags: Collector) -> 
         trim=_trim(f),
         slug=slugify(f.text("slug") or title),
         cover_image=f.text("cover-image"),
+        note_on_text=parse_inline(f.text("note-on-text", DEFAULT_NOTE_ON_TEXT), block.at("note-on-text")),
         pos=block.pos,
     )
 

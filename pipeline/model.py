@@ -171,6 +171,7 @@ class BookMeta:
     trim: Trim
     slug: str
     cover_image: str  # path relative to the manuscript folder, or ""
+    note_on_text: tuple[Inline, ...]  # the editor's opening words to the list of corrections
     pos: SourcePos
 
     @property

@@ -94,5 +94,6 @@ def _chapter(ch: Chapter) -> Chapter:
 def typography(doc: Document) -> Document:
     meta = doc.meta
     meta = replace(meta, title=smarten(meta.title), subtitle=smarten(meta.subtitle),
-                   description=smarten(meta.description), rights=smarten(meta.rights))
+                   description=smarten(meta.description), rights=smarten(meta.rights),
+                   note_on_text=_inlines(meta.note_on_text))
     return replace(map_chapters(doc, _chapter), meta=meta)

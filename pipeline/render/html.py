@@ -184,11 +184,8 @@ def has_corrections(doc: Document) -> bool:
 
 def note_on_text(doc: Document, opts: HtmlOptions, heading_id: str = "note-on-the-text") -> str:
     """The back-matter list of every editorial correction, chapter by chapter."""
-    out = [f'<h1 id="{heading_id}">Note on the Text</h1>',
-           "<p>The texts follow the transcriptions named at the end of each. Page furniture and web "
-           "debris have been removed, note markers have been made into footnotes, and quotation marks "
-           "and dashes have been set typographically. Spelling and style otherwise follow the sources, "
-           "except for the following corrections of plain errors.</p>"]
+    intro = Renderer("note-on-the-text", opts).inlines(doc.meta.note_on_text)
+    out = [f'<h1 id="{heading_id}">Note on the Text</h1>', f"<p>{intro}</p>"]
     for ch in doc.chapters:
         if not ch.meta.corrections:
             continue
