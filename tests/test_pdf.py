@@ -129,3 +129,9 @@ def test_running_heads(reader: pypdf.PdfReader) -> None:
     texts = [p.extract_text() for p in reader.pages]
     verso_heads = sum(1 for t in texts if t and "the darker the night" in t.lower().splitlines()[0])
     assert verso_heads >= 3
+
+
+def test_text_is_hyphenated(reader: pypdf.PdfReader) -> None:
+    """hyphens: auto with each chapter's language: justified lines end in inserted hyphens."""
+    ends = sum(len(re.findall("\u2010\n", p.extract_text())) for p in reader.pages)
+    assert ends >= 10

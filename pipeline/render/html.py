@@ -158,7 +158,7 @@ def chapter_section(ch: Chapter, opts: HtmlOptions) -> str:
     et = (lambda v: f' epub:type="{v}"') if opts.epub else (lambda v: "")
     head = [f'<h1 class="chapter-title"{et("title")}>{t(ch.meta.title)}</h1>']
     if ch.meta.subtitle:
-        head.append(f'<p class="subtitle"{et("subtitle")}>{t(ch.meta.subtitle)}</p>')
+        head.append(f'<p class="subtitle">{t(ch.meta.subtitle)}</p>')
     if ch.meta.authors:
         head.append(f'<p class="byline">{t(byline(ch))}</p>')
     body = r.blocks(ch.blocks)
