@@ -9,6 +9,7 @@ from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import Chapter, Document
 from pipeline.normalise import normalise
 from pipeline.parse import parse_body, parse_inline
+from pipeline.resources import ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
 
 
@@ -27,11 +28,13 @@ def load(root: Path, diags: Collector) -> Document | None:
     titles = [str(rc.front.data.get("title", "")) for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags)
+    images = ImageResolver(root, diags)
     chapters: list[Chapter] = []
     ids: set[str] = set()
     for rc in raw.chapters:
         cm = chapter_meta(rc.front, meta, inline, diags)
-        blocks = parse_body(rc.body, rc.rel, rc.body_line, diags)
+        image = lambda src, alt, title, pos, path=rc.path: images(src, alt, title, path, pos)  # noqa: E731
+        blocks = parse_body(rc.body, rc.rel, rc.body_line, diags, image)
         cid = slugify(rc.path.stem)
         if cid in ids:
             diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{cid}'; rename one")
@@ -44,4 +47,4 @@ def load(root: Path, diags: Collector) -> Document | None:
 
 def load_normalised(root: Path, diags: Collector) -> Document | None:
     doc = load(root, diags)
-    return normalise(doc) if doc is not None else None
+    return normalise(doc, diags) if doc is not None else None

@@ -48,11 +48,29 @@ class Code:
     text: str
 
 
+NO_POS = SourcePos("")
+
+
 @dataclass(frozen=True)
 class Link:
+    """url is as written until the links pass; then a link inside the book is '#target-id'."""
+
     url: str
     inlines: tuple[Inline, ...]
     title: str = ""
+    pos: SourcePos = NO_POS
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image from the manuscript folder. `path` is resolved and checked to lie inside
+    the folder; `href` is its name in the book, unique per content (images/<hash>-<name>)."""
+
+    path: str
+    href: str
+    alt: str
+    title: str
+    pos: SourcePos
 
 
 @dataclass(frozen=True)
@@ -74,9 +92,10 @@ class Note:
     blocks: tuple[Block, ...]
     pos: SourcePos
     number: int = 0
+    repeat: int = 0  # 0 for a note's first call; 1, 2, ... for further calls of the same note
 
 
-Inline = Union[Text, Emph, Strong, Code, Link, LineBreak, Span, Note]
+Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, Span, Note]
 
 
 # -- blocks ----------------------------------------------------------------
@@ -122,13 +141,22 @@ class SceneBreak:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """An image standing alone in its paragraph; its title becomes the caption."""
+
+    image: Image
+    caption: tuple[Inline, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
 class Div:
     attrs: Attrs
     blocks: tuple[Block, ...]
     pos: SourcePos
 
 
-Block = Union[Para, Heading, BlockQuote, ListBlock, CodeBlock, SceneBreak, Div]
+Block = Union[Para, Heading, BlockQuote, ListBlock, CodeBlock, SceneBreak, Figure, Div]
 
 
 # -- metadata and the document ---------------------------------------------

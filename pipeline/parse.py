@@ -12,21 +12,47 @@ import re
 import xml.etree.ElementTree as etree
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 import markdown
 from markdown.extensions import footnotes as md_footnotes
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
-    NO_ATTRS, Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Heading, Inline, LineBreak,
+    Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
+
+# Given (src, alt, title, pos), the Image, or what stands in for a refused one.
+ImageFn = Callable[[str, str, str, SourcePos], Inline]
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists"]
 _STRAY = re.compile("[\x02\x03]|\\[\\^")
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 _AMP = markdown.util.AMP_SUBSTITUTE
+
+
+class _BracketedSpan(InlineProcessor):
+    """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>."""
+
+    ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
+        el = etree.Element("span")
+        el.text = m.group(1)
+        classes = []
+        for sigil, name, key, value in self.ATTR.findall(m.group(2)):
+            if sigil == "#":
+                el.set("id", name)
+            elif sigil == ".":
+                classes.append(name)
+            elif key:
+                el.set(key, value.strip("\"'"))
+        if classes:
+            el.set("class", " ".join(classes))
+        return el, m.start(0), m.end(0)
 
 
 class _Capture(Treeprocessor):
@@ -66,6 +92,8 @@ class _Locator:
 
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=EXTENSIONS)
+    # Before links (160), so [text]{...} is a span and not a failed reference link.
+    md.inlinePatterns.register(_BracketedSpan(r"(?<!\!)\[([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     capture = _Capture(md)
     md.treeprocessors.register(capture, "pipeline-capture", -100)
     return md, capture
@@ -86,8 +114,9 @@ def _plain(el: etree.Element) -> str:
 
 
 class _Walker:
-    def __init__(self, locator: _Locator, diags: Collector) -> None:
+    def __init__(self, locator: _Locator, diags: Collector, image: ImageFn | None = None) -> None:
         self.loc, self.diags = locator, diags
+        self.image = image
         self.definitions: dict[str, etree.Element] = {}
         self.called: Counter[str] = Counter()
 
@@ -128,13 +157,24 @@ class _Walker:
         if tag == "code":
             return [Code(_clean(el.text or ""))]
         if tag == "a":
-            return [Link(el.get("href", ""), self.inlines(el), el.get("title", ""))]
+            pos = self.loc.find(f"]({el.get('href', '')}", advance=False)
+            return [Link(el.get("href", ""), self.inlines(el), el.get("title", ""), pos)]
+        if tag == "img":
+            return [self.image_of(el)]
         if tag == "br":
             return [LineBreak()]
         if tag == "span":
             return [Span(_attrs(el), self.inlines(el))]
         self.diags.error(self.loc.find(_plain(el), advance=False), f"<{tag}> is not supported in running text")
         return list(self.inlines(el))
+
+    def image_of(self, el: etree.Element) -> Inline:
+        src = el.get("src", "")
+        pos = self.loc.find(f"]({src}", advance=False)
+        if self.image is None:
+            self.diags.error(pos, "images are not allowed here")
+            return Text(el.get("alt", ""))
+        return self.image(src, _clean(el.get("alt", "")), _clean(el.get("title", "")), pos)
 
     def note_call(self, a: etree.Element) -> Note:
         label = a.get("href", "").split(":", 1)[-1]
@@ -158,6 +198,11 @@ class _Walker:
         tag = el.tag
         pos = self.loc.find(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
         if tag == "p":
+            if len(el) == 1 and el[0].tag == "img" and not (el.text or "").strip() and not (el[0].tail or "").strip():
+                image = self.image_of(el[0])
+                if isinstance(image, Image):  # alone in its paragraph: a figure, captioned by its title
+                    return Figure(image, (Text(image.title),) if image.title else (), pos)
+                return Para((image,), pos)
             return Para(self.inlines(el), pos)
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return Heading(int(tag[1]), self.inlines(el), pos, _attrs(el))
@@ -200,13 +245,14 @@ def _collect_definitions(root: etree.Element) -> dict[str, etree.Element]:
     return found
 
 
-def parse_body(text: str, path: str, first_line: int, diags: Collector) -> tuple[Block, ...]:
+def parse_body(text: str, path: str, first_line: int, diags: Collector,
+               image: ImageFn | None = None) -> tuple[Block, ...]:
     """Parse a chapter body; `first_line` is the file line the body starts on."""
     md, capture = _new_markdown()
     md.convert(text)
     assert capture.root is not None
     loc = _Locator(text, path, first_line)
-    walker = _Walker(loc, diags)
+    walker = _Walker(loc, diags, image)
     walker.definitions = _collect_definitions(capture.root)
 
     defined = Counter(m.group(1) for m in _DEFINITION.finditer(text))

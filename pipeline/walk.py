@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Callable, Iterator, assert_never
 
 from pipeline.model import (
-    Block, BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Heading, Inline, LineBreak,
-    Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+    Block, BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline,
+    LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
 
 InlineSeqFn = Callable[[tuple[Inline, ...]], tuple[Inline, ...]]
@@ -31,7 +31,7 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
                 return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
             case Link():
                 return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
-            case Text() | Code() | LineBreak():
+            case Text() | Code() | LineBreak() | Image():
                 return item
             case _:
                 assert_never(item)
@@ -46,6 +46,8 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
                 return replace(block, blocks=tuple(blk(b) for b in block.blocks))
             case ListBlock():
                 return replace(block, items=tuple(tuple(blk(b) for b in item) for item in block.items))
+            case Figure():
+                return replace(block, caption=inl(block.caption))
             case CodeBlock() | SceneBreak():
                 return block
             case _:
@@ -69,7 +71,7 @@ def iter_inlines(items: tuple[Inline, ...], into_notes: bool = True) -> Iterator
                 if into_notes:
                     for block in item.blocks:
                         yield from iter_block_inlines(block, into_notes)
-            case Text() | Code() | LineBreak():
+            case Text() | Code() | LineBreak() | Image():
                 pass
             case _:
                 assert_never(item)
@@ -85,7 +87,7 @@ def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
             case ListBlock():
                 for item in block.items:
                     yield from iter_blocks(item)
-            case Para() | Heading() | CodeBlock() | SceneBreak():
+            case Para() | Heading() | CodeBlock() | SceneBreak() | Figure():
                 pass
             case _:
                 assert_never(block)
@@ -95,6 +97,9 @@ def iter_block_inlines(block: Block, into_notes: bool = True) -> Iterator[Inline
     for b in iter_blocks((block,)):
         if isinstance(b, (Para, Heading)):
             yield from iter_inlines(b.inlines, into_notes)
+        elif isinstance(b, Figure):
+            yield b.image
+            yield from iter_inlines(b.caption, into_notes)
 
 
 def plain_text(items: tuple[Inline, ...]) -> str:
@@ -124,10 +129,31 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
                     out.append(Text(next(new)))
                 case Emph() | Strong() | Span() | Link():
                     out.append(replace(item, inlines=rebuild(item.inlines)))
-                case Note() | Code() | LineBreak():
+                case Note() | Code() | LineBreak() | Image():
                     out.append(item)
                 case _:
                     assert_never(item)
         return tuple(out)
 
     return rebuild(items)
+
+
+def all_ids(doc: Document) -> dict[str, str]:
+    """Every id a link can aim at, mapped to the id of the chapter that holds it."""
+    ids: dict[str, str] = {}
+    for ch in doc.chapters:
+        ids[ch.id] = ch.id
+        for block in ch.blocks:
+            for b in iter_blocks((block,)):
+                if isinstance(b, (Heading, Div)) and b.attrs.id:
+                    ids[b.attrs.id] = ch.id
+            for item in iter_block_inlines(block):
+                if isinstance(item, Span) and item.attrs.id:
+                    ids[item.attrs.id] = ch.id
+    return ids
+
+
+def images(doc: Document) -> dict[str, str]:
+    """href -> file path of every image in the book, in reading order."""
+    return {i.href: i.path for ch in doc.chapters for b in ch.blocks
+            for i in iter_block_inlines(b) if isinstance(i, Image)}

@@ -87,7 +87,7 @@ def test_passes_are_idempotent_on_the_fixture() -> None:
     doc = load_normalised(FIXTURES / "tiny", Collector())
     assert doc is not None
     assert typography(doc) == doc
-    assert normalise(doc, PASSES) == doc
+    assert normalise(doc, Collector(), PASSES) == doc
 
 
 def test_golden_dump(save_golden: bool) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pipeline.model import Document, Heading, Note
+from pipeline.model import Document, Heading, Image, Note
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 
-def accessibility_metadata(doc: Document, images_with_alt: int = 1, images_without_alt: int = 0) -> list[tuple[str, str]]:
-    """(property, value) pairs. The only image so far is the cover, which always has alt text."""
-    has_notes = any(isinstance(i, Note) for ch in doc.chapters for b in ch.blocks for i in iter_block_inlines(b))
+def accessibility_metadata(doc: Document) -> list[tuple[str, str]]:
+    """(property, value) pairs. The cover always has alt text; the book's own images are counted."""
+    inlines = [i for ch in doc.chapters for b in ch.blocks for i in iter_block_inlines(b)]
+    has_notes = any(isinstance(i, Note) for i in inlines)
+    pictures = [i for i in inlines if isinstance(i, Image)]
+    images_with_alt = 1 + sum(1 for i in pictures if i.alt)
+    images_without_alt = sum(1 for i in pictures if not i.alt)
     has_sections = any(isinstance(b, Heading) for ch in doc.chapters for b in iter_blocks(ch.blocks))
     all_alt = images_without_alt == 0
     features = ["tableOfContents", "readingOrder", "displayTransformability"]

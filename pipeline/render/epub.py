@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import mimetypes
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pipeline.model import Document
 from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.walk import plain_text
+from pipeline.walk import all_ids, images, plain_text
 
 XHTML = "application/xhtml+xml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -53,7 +54,9 @@ def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/b
 
 def _pages(doc: Document, cover_alt: str) -> list[Page]:
     m, lang = doc.meta, doc.meta.lang
-    opts = HtmlOptions(epub=True)
+    chapter_of = all_ids(doc)
+    opts = HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
+                       image_src=lambda image: f"../{image.href}")
     pages = [Page("text/cover.xhtml", "Cover",
                   f'<section class="cover" epub:type="cover">\n'
                   f'<img src="../images/cover.png" alt="{a(cover_alt)}" role="doc-cover"/>\n</section>',
@@ -185,6 +188,9 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     book.add_item(_item("cover-image", "images/cover.png", "image/png", cover_png, ["cover-image"]))
     nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages), ["nav"])
     book.add_item(nav)
+    for i, (href, path) in enumerate(sorted(images(doc).items())):
+        media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"
+        book.add_item(_item(f"image-{i}", href, media_type, Path(path).read_bytes()))
     book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages)))
     spine = []
     for i, p in enumerate(pages):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Callable, assert_never
 
 from pipeline.model import (
-    Attrs, Block, BlockQuote, BookMeta, Chapter, Code, CodeBlock, Div, Document, Emph, Heading,
-    Inline, LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+    Attrs, Block, BlockQuote, BookMeta, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading,
+    Image, Inline, LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
 from pipeline.walk import iter_blocks, iter_block_inlines
 
@@ -20,7 +21,8 @@ from pipeline.walk import iter_blocks, iter_block_inlines
 @dataclass(frozen=True)
 class HtmlOptions:
     epub: bool  # XHTML + epub:type + asides; else print HTML with footnotes floated at the call
-    href_of: Callable[[str], str] = lambda chapter_id: ""  # file part of a link to a chapter
+    file_of: Callable[[str], str] = lambda target_id: ""  # file part of a link to an id in the book
+    image_src: Callable[[Image], str] = lambda image: Path(image.path).as_uri()
 
 
 def t(text: str) -> str:
@@ -86,7 +88,10 @@ class Renderer:
                 return f"<code>{t(item.text)}</code>"
             case Link():
                 title = f' title="{a(item.title)}"' if item.title else ""
-                return f'<a href="{a(item.url)}"{title}>{self.inlines(item.inlines)}</a>'
+                url = self.opts.file_of(item.url[1:]) + item.url if item.url.startswith("#") else item.url
+                return f'<a href="{a(url)}"{title}>{self.inlines(item.inlines)}</a>'
+            case Image():
+                return self.img(item)
             case LineBreak():
                 return "<br/>"
             case Span():
@@ -95,6 +100,11 @@ class Renderer:
                 return self.note_call(item)
             case _:
                 assert_never(item)
+
+    def img(self, image: Image) -> str:
+        # An empty alt marks the image decorative; readers of the text then skip it.
+        role = ' role="presentation"' if not image.alt else ""
+        return f'<img src="{a(self.opts.image_src(image))}" alt="{a(image.alt)}"{role}/>'
 
     def note_call(self, note: Note) -> str:
         n, cid = note.number, self.chapter_id
@@ -130,6 +140,9 @@ class Renderer:
                 return '<hr class="scene-break"/>'
             case Div():
                 return f"<div{attrs(block.attrs, self.opts)}>\n{self.blocks(block.blocks)}\n</div>"
+            case Figure():
+                caption = f"<figcaption>{self.inlines(block.caption)}</figcaption>" if block.caption else ""
+                return f"<figure>{self.img(block.image)}{caption}</figure>"
             case _:
                 assert_never(block)
 

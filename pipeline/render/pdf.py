@@ -14,6 +14,7 @@ from pipeline.fonts import font_dir, font_face_css
 
 FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Document, Trim
+from pipeline.walk import images
 from pipeline.render import html
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
@@ -87,7 +88,8 @@ class _LogCapture(logging.Handler):
 
 
 def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
-    fetcher = LocalFetcher([styles_dir, font_dir()])
+    # The images the model names, and no other file of the manuscript folder.
+    fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)

@@ -1,0 +1,57 @@
+"""Images a manuscript names: resolved inside its folder, or refused with a diagnostic.
+
+Nothing outside the manuscript folder is read (`..`, absolute paths and symlinks
+are resolved before the check) and nothing is fetched from the network: a remote
+image is dropped with a warning and its alt text stands in its place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pipeline.diagnostics import Collector, SourcePos
+from pipeline.meta import slugify
+from pipeline.model import Image, Inline, Span, Attrs, Text
+from pipeline.sources import MAX_FILE_BYTES
+
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class ImageResolver:
+    def __init__(self, root: Path, diags: Collector) -> None:
+        self.root, self.diags = root.resolve(), diags
+
+    def __call__(self, src: str, alt: str, title: str, chapter: Path, pos: SourcePos) -> Inline:
+        stand_in = Span(Attrs(classes=("missing-image",)), (Text(alt),)) if alt else Text("")
+        if _SCHEME.match(src) and not src.lower().startswith("file:"):
+            if urlsplit(src).scheme.lower() in ("http", "https"):
+                self.diags.warning(pos, f"remote image '{src}' is not fetched; its alt text stands in its place "
+                                        "(download it into the manuscript folder to include it)")
+            else:
+                self.diags.error(pos, f"image '{src[:60]}' uses a URL scheme that is not allowed; name a file in the manuscript folder")
+            return stand_in
+        path = Path(unquote(urlsplit(src).path if src.lower().startswith("file:") else src))
+        path = (chapter.parent / path).resolve()
+        if not path.is_relative_to(self.root):
+            self.diags.error(pos, f"image '{src}' lies outside the manuscript folder; copy it into the folder")
+            return stand_in
+        if not path.is_file():
+            self.diags.error(pos, f"image '{src}' not found")
+            return stand_in
+        if path.suffix.lower() not in MEDIA_TYPES:
+            self.diags.error(pos, f"image '{src}' is not one of {', '.join(MEDIA_TYPES)}")
+            return stand_in
+        if path.stat().st_size > MAX_FILE_BYTES:
+            self.diags.error(pos, f"image '{src}' is larger than {MAX_FILE_BYTES // 2**20} MB")
+            return stand_in
+        if not alt:
+            self.diags.warning(pos, f"image '{src}' has no alt text; describe it in ![...](...)")
+        # Named by content: two different files called map.png stay two images.
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        href = f"images/{digest}-{slugify(path.stem)}{path.suffix.lower()}"
+        return Image(str(path), href, alt, title, pos)
