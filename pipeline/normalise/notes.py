@@ -12,13 +12,20 @@ from pipeline.walk import map_chapters, map_inline_seqs
 
 def _chapter(ch: Chapter) -> Chapter:
     numbers: Iterator[int] = count(1)
+    given: dict[str, int] = {}  # label -> number
+    calls: dict[str, int] = {}  # label -> calls seen so far
 
     def number(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
         out: list[Inline] = []
         for item in items:
-            if isinstance(item, Note):
+            if isinstance(item, Note) and item.label in given:
+                # A further call of a note already called: same number, no new note.
+                calls[item.label] += 1
+                item = replace(item, number=given[item.label], repeat=calls[item.label] - 1, blocks=())
+            elif isinstance(item, Note):
                 # The call is read first, then the note's own text (and any call inside it).
-                item = replace(item, number=next(numbers))
+                given[item.label], calls[item.label] = next(numbers), 1
+                item = replace(item, number=given[item.label])
                 item = replace(item, blocks=map_inline_seqs(item.blocks, number, into_notes=False))
             elif isinstance(item, (Emph, Strong, Span, Link)):
                 item = replace(item, inlines=number(item.inlines))

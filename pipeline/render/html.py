@@ -15,7 +15,7 @@ from pipeline.model import (
     Attrs, Block, BlockQuote, BookMeta, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading,
     Image, Inline, LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
-from pipeline.walk import iter_blocks, iter_block_inlines
+from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Renderer:
     def __init__(self, chapter_id: str, opts: HtmlOptions) -> None:
         self.chapter_id, self.opts = chapter_id, opts
         self.notes: list[Note] = []
+        self.repeats: dict[int, list[str]] = {}  # note number -> ids of its further calls
 
     def inlines(self, items: tuple[Inline, ...]) -> str:
         out = []
@@ -108,15 +109,21 @@ class Renderer:
 
     def note_call(self, note: Note) -> str:
         n, cid = note.number, self.chapter_id
+        ref = noteref_id(cid, n) + (f"-{note.repeat + 1}" if note.repeat else "")
         if self.opts.epub:
-            self.notes.append(note)
-            return (f'<a href="#{note_id(cid, n)}" id="{noteref_id(cid, n)}" class="noteref" '
+            if note.repeat:
+                self.repeats.setdefault(n, []).append(ref)
+            else:
+                self.notes.append(note)
+            return (f'<a href="#{note_id(cid, n)}" id="{ref}" class="noteref" '
                     f'epub:type="noteref" role="doc-noteref">{n}</a>')
+        if note.repeat:  # print: the note is already at the foot of the page of its first call
+            return f'<a href="#{note_id(cid, n)}" id="{ref}" class="note-repeat">{n}</a>'
         # Print: the note's text sits at the call; WeasyPrint floats it to the page foot.
         body = "".join(f'<span class="note-p">{self.inlines(b.inlines)}</span>' if isinstance(b, Para)
                        else f'<span class="note-p">{self.inlines(tuple(iter_block_inlines(b, False)))}</span>'
                        for b in note.blocks)
-        return f'<span class="footnote" id="{note_id(cid, n)}">{body}</span>'
+        return f'<span class="footnote" id="{note_id(cid, n)}" data-n="{n}">{body}</span>'
 
     def blocks(self, items: tuple[Block, ...]) -> str:
         return "\n".join(self.block(b) for b in items)
@@ -126,7 +133,10 @@ class Renderer:
             case Para():
                 return f"<p>{self.inlines(block.inlines)}</p>"
             case Heading():
-                return f"<h{block.level}{attrs(block.attrs, self.opts)}>{self.inlines(block.inlines)}</h{block.level}>"
+                # Print bookmarks take a note-free label when a note is called in the heading.
+                label = (f' data-bookmark="{a(plain_text(block.inlines))}"'
+                         if not self.opts.epub and any(isinstance(i, Note) for i in block.inlines) else "")
+                return f"<h{block.level}{attrs(block.attrs, self.opts)}{label}>{self.inlines(block.inlines)}</h{block.level}>"
             case BlockQuote():
                 return f"<blockquote>\n{self.blocks(block.blocks)}\n</blockquote>"
             case ListBlock():
@@ -149,15 +159,20 @@ class Renderer:
     def asides(self) -> str:
         """EPUB pop-up footnotes: one aside a note, each linking back to its call."""
         out = []
-        for note in self.notes:
+        done = 0
+        while done < len(self.notes):  # rendering a note may find calls of notes inside it
+            note = self.notes[done]
+            done += 1
             n, cid = note.number, self.chapter_id
             back = (f'<a href="#{noteref_id(cid, n)}" class="note-number" role="doc-backlink" '
                     f'title="Back to the text">{n}.</a> ')
-            paras = [b for b in note.blocks]
-            body = self.blocks(tuple(paras)) if paras else "<p></p>"
+            body = self.blocks(note.blocks) if note.blocks else "<p></p>"
+            for k, ref in enumerate(self.repeats.get(n, []), 2):
+                body += (f'\n<p class="more-calls"><a href="#{ref}" role="doc-backlink" '
+                         f'title="Back to call {k}">Back to call {k}</a></p>')
             body = body.replace("<p>", "<p>" + back, 1) if body.startswith("<p>") else f"<p>{back}</p>{body}"
-            out.append(f'<aside id="{note_id(cid, n)}" class="footnote" epub:type="footnote" role="doc-footnote">\n{body}\n</aside>')
-        return "\n".join(out)
+            out.append((n, f'<aside id="{note_id(cid, n)}" class="footnote" epub:type="footnote" role="doc-footnote">\n{body}\n</aside>'))
+        return "\n".join(html for _, html in sorted(out))
 
 
 def byline(ch: Chapter) -> str:
