@@ -1,0 +1,40 @@
+"""Builds never harm the previous output: a failing build and a killed build leave it as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, build_into
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.45, 0.7, 0.95])  # a whole build takes about 1.3 s
+def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, delay: float) -> None:
+    out = tmp_path / "out"
+    old = build_into(tiny, out, "a-tiny-book")
+    before = {p: p.read_bytes() for p in (old.epub, old.pdf)}
+    first = tiny / "first.md"
+    first.write_text(first.read_text().replace("More text after the quote.", "Changed text after the quote."))
+    new = build_into(tiny, tmp_path / "reference", "a-tiny-book")  # what a finished build gives
+    after = {old.epub: new.epub.read_bytes(), old.pdf: new.pdf.read_bytes()}
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(tiny), "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    for path in before:
+        # Each file is whole: the previous bytes, or (if the kill came after the rename) the new ones.
+        assert path.read_bytes() in (before[path], after[path])
+    assert {p.name for p in out.iterdir() if not p.name.endswith(".tmp")} == {"a-tiny-book.epub", "a-tiny-book.pdf"}
+    # The next build finishes and cleans up whatever the killed one left behind.
+    build_into(tiny, out, "a-tiny-book")
+    assert sorted(p.name for p in out.iterdir()) == ["a-tiny-book.epub", "a-tiny-book.pdf"]
+    assert old.pdf.read_bytes() == after[old.pdf]
