@@ -85,6 +85,15 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A phrase element from the safe list of raw HTML: sup, sub, abbr (with its title), small."""
+
+    tag: str
+    inlines: tuple[Inline, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Note:
     """A footnote: an inline holding blocks. `number` is set by normalisation."""
 
@@ -95,7 +104,7 @@ class Note:
     repeat: int = 0  # 0 for a note's first call; 1, 2, ... for further calls of the same note
 
 
-Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, Span, Note]
+Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, Span, Phrase, Note]
 
 
 # -- blocks ----------------------------------------------------------------
@@ -150,13 +159,30 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Cell:
+    inlines: tuple[Inline, ...]
+    header: bool = False
+    colspan: int = 1
+    rowspan: int = 1
+    align: str = ""  # left, center, right or ""
+
+
+@dataclass(frozen=True)
+class Table:
+    head: tuple[tuple[Cell, ...], ...]
+    body: tuple[tuple[Cell, ...], ...]
+    caption: tuple[Inline, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
 class Div:
     attrs: Attrs
     blocks: tuple[Block, ...]
     pos: SourcePos
 
 
-Block = Union[Para, Heading, BlockQuote, ListBlock, CodeBlock, SceneBreak, Figure, Div]
+Block = Union[Para, Heading, BlockQuote, ListBlock, CodeBlock, SceneBreak, Figure, Table, Div]
 
 
 # -- metadata and the document ---------------------------------------------

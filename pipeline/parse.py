@@ -24,14 +24,17 @@ from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
+from pipeline.parse_raw import RawHtmlConverter, with_attrs
+from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag
 
 # Given (src, alt, title, pos), the Image, or what stands in for a refused one.
 ImageFn = Callable[[str, str, str, SourcePos], Inline]
 
-EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists"]
+EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists", "tables"]
 _STRAY = re.compile("[\x02\x03]|\\[\\^")
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 _AMP = markdown.util.AMP_SUBSTITUTE
+_RAW = markdown.util.HTML_PLACEHOLDER_RE  # raw HTML that Python-Markdown set aside
 
 
 class _BracketedSpan(InlineProcessor):
@@ -113,24 +116,33 @@ def _plain(el: etree.Element) -> str:
     return _clean("".join(el.itertext()))
 
 
-class _Walker:
-    def __init__(self, locator: _Locator, diags: Collector, image: ImageFn | None = None) -> None:
+class _Walker(RawHtmlConverter):
+    def __init__(self, locator: _Locator, diags: Collector, image: ImageFn | None = None,
+                 stash: list[str] | None = None) -> None:
         self.loc, self.diags = locator, diags
         self.image = image
+        self.stash = stash or []
+        self.raw = 0  # > 0 while converting raw HTML: the safe list applies
         self.definitions: dict[str, etree.Element] = {}
         self.called: Counter[str] = Counter()
 
     # -- inlines -----------------------------------------------------------
 
     def inlines(self, el: etree.Element) -> tuple[Inline, ...]:
-        out: list[Inline] = []
+        tokens: list[Inline | int] = []  # an int is a stashed raw HTML tag
         if el.text:
-            out.append(Text(_clean(el.text)))
+            tokens.extend(self._split(el.text))
         for child in el:
-            out.extend(self.inline(child))
+            if isinstance(child.tag, str):  # lxml gives comments a function as tag
+                tokens.extend(self.inline(child))
             if child.tail:
-                out.append(Text(_clean(child.tail)))
-        return tuple(self._check_text(out))
+                tokens.extend(self._split(child.tail))
+        return tuple(self._check_text(self._nest(tokens)))
+
+    @staticmethod
+    def _split(text: str) -> list[Inline | int]:
+        parts = _RAW.split(text)
+        return [int(p) if i % 2 else Text(_clean(p)) for i, p in enumerate(parts) if i % 2 or p]
 
     def _check_text(self, items: list[Inline]) -> list[Inline]:
         for item in items:
@@ -150,6 +162,17 @@ class _Walker:
         tag = el.tag
         if tag == "sup" and len(el) == 1 and "footnote-ref" in (el[0].get("class") or ""):
             return [self.note_call(el[0])]
+        if self.raw:
+            pos = self.loc.find(f"<{tag}", advance=False)
+            if not check_tag(tag, pos, self.diags):
+                return []
+            if tag not in INLINE_TAGS:
+                self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph")
+                return []
+            kept = allowed_attrs(tag, dict(el.attrib), pos, self.diags)
+            if tag == "br":
+                return [LineBreak()]
+            return [self._element(tag, kept, self.inlines(el), pos)]
         if tag in ("em", "i"):
             return [Emph(self.inlines(el), _attrs(el))]
         if tag in ("strong", "b"):
@@ -196,7 +219,19 @@ class _Walker:
 
     def block(self, el: etree.Element) -> Block | None:
         tag = el.tag
+        if not isinstance(tag, str):  # a comment in raw HTML
+            return None
+        if self.raw:
+            pos = self.loc.find(f"<{tag}", advance=False)
+            if not check_tag(tag, pos, self.diags):
+                return None
+            kept = allowed_attrs(tag, dict(el.attrib), pos, self.diags)
+            el = with_attrs(el, kept)
         pos = self.loc.find(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
+        if tag == "p" and len(el) == 0 and _RAW.fullmatch((el.text or "").strip()):
+            return self.raw_block(int(_RAW.fullmatch(el.text.strip()).group(1)), pos)
+        if tag == "table":
+            return self.table(el, pos)
         if tag == "p":
             if len(el) == 1 and el[0].tag == "img" and not (el.text or "").strip() and not (el[0].tail or "").strip():
                 image = self.image_of(el[0])
@@ -252,7 +287,7 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
     md.convert(text)
     assert capture.root is not None
     loc = _Locator(text, path, first_line)
-    walker = _Walker(loc, diags, image)
+    walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
     walker.definitions = _collect_definitions(capture.root)
 
     defined = Counter(m.group(1) for m in _DEFINITION.finditer(text))
@@ -273,6 +308,6 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     md, capture = _new_markdown()
     md.convert(text)
     assert capture.root is not None
-    walker = _Walker(_Locator(text, pos.path, pos.line), diags)
+    walker = _Walker(_Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, assert_never
 
 from pipeline.model import (
     Block, BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline,
-    LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+    LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
 
 InlineSeqFn = Callable[[tuple[Inline, ...]], tuple[Inline, ...]]
@@ -27,7 +27,7 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
         match item:
             case Note():
                 return replace(item, blocks=map_inline_seqs(item.blocks, fn))
-            case Emph() | Strong() | Span():
+            case Emph() | Strong() | Span() | Phrase():
                 return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
             case Link():
                 return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
@@ -48,6 +48,9 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
                 return replace(block, items=tuple(tuple(blk(b) for b in item) for item in block.items))
             case Figure():
                 return replace(block, caption=inl(block.caption))
+            case Table():
+                rows = lambda rs: tuple(tuple(replace(c, inlines=inl(c.inlines)) for c in r) for r in rs)  # noqa: E731
+                return replace(block, head=rows(block.head), body=rows(block.body), caption=inl(block.caption))
             case CodeBlock() | SceneBreak():
                 return block
             case _:
@@ -65,7 +68,7 @@ def iter_inlines(items: tuple[Inline, ...], into_notes: bool = True) -> Iterator
     for item in items:
         yield item
         match item:
-            case Emph() | Strong() | Span() | Link():
+            case Emph() | Strong() | Span() | Link() | Phrase():
                 yield from iter_inlines(item.inlines, into_notes)
             case Note():
                 if into_notes:
@@ -87,7 +90,7 @@ def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
             case ListBlock():
                 for item in block.items:
                     yield from iter_blocks(item)
-            case Para() | Heading() | CodeBlock() | SceneBreak() | Figure():
+            case Para() | Heading() | CodeBlock() | SceneBreak() | Figure() | Table():
                 pass
             case _:
                 assert_never(block)
@@ -100,6 +103,11 @@ def iter_block_inlines(block: Block, into_notes: bool = True) -> Iterator[Inline
         elif isinstance(b, Figure):
             yield b.image
             yield from iter_inlines(b.caption, into_notes)
+        elif isinstance(b, Table):
+            yield from iter_inlines(b.caption, into_notes)
+            for row in (*b.head, *b.body):
+                for cell in row:
+                    yield from iter_inlines(cell.inlines, into_notes)
 
 
 def plain_text(items: tuple[Inline, ...]) -> str:
@@ -127,7 +135,7 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
             match item:
                 case Text():
                     out.append(Text(next(new)))
-                case Emph() | Strong() | Span() | Link():
+                case Emph() | Strong() | Span() | Link() | Phrase():
                     out.append(replace(item, inlines=rebuild(item.inlines)))
                 case Note() | Code() | LineBreak() | Image():
                     out.append(item)

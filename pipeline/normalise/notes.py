@@ -6,7 +6,7 @@ from dataclasses import replace
 from itertools import count
 from typing import Iterator
 
-from pipeline.model import Chapter, Document, Emph, Inline, Link, Note, Span, Strong
+from pipeline.model import Chapter, Document, Emph, Inline, Link, Note, Phrase, Span, Strong
 from pipeline.walk import map_chapters, map_inline_seqs
 
 
@@ -27,7 +27,7 @@ def _chapter(ch: Chapter) -> Chapter:
                 given[item.label], calls[item.label] = next(numbers), 1
                 item = replace(item, number=given[item.label])
                 item = replace(item, blocks=map_inline_seqs(item.blocks, number, into_notes=False))
-            elif isinstance(item, (Emph, Strong, Span, Link)):
+            elif isinstance(item, (Emph, Strong, Span, Link, Phrase)):
                 item = replace(item, inlines=number(item.inlines))
             out.append(item)
         return tuple(out)

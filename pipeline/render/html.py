@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable, assert_never
 
 from pipeline.model import (
-    Attrs, Block, BlockQuote, BookMeta, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading,
-    Image, Inline, LineBreak, Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+    Attrs, Block, BlockQuote, BookMeta, Cell, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading,
+    Image, Inline, LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
 from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
 
@@ -97,10 +97,27 @@ class Renderer:
                 return "<br/>"
             case Span():
                 return f"<span{attrs(item.attrs, self.opts)}>{self.inlines(item.inlines)}</span>"
+            case Phrase():
+                title = f' title="{a(item.title)}"' if item.title else ""
+                return f"<{item.tag}{title}>{self.inlines(item.inlines)}</{item.tag}>"
             case Note():
                 return self.note_call(item)
             case _:
                 assert_never(item)
+
+    def table(self, table: Table) -> str:
+        def cell(c: Cell) -> str:
+            tag = "th" if c.header else "td"
+            extra = (f' colspan="{c.colspan}"' if c.colspan > 1 else "") + (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "")
+            extra += f' class="align-{c.align}"' if c.align else ""
+            return f"<{tag}{extra}>{self.inlines(c.inlines)}</{tag}>"
+
+        def rows(rs: tuple[tuple[Cell, ...], ...]) -> str:
+            return "".join("<tr>" + "".join(cell(c) for c in r) + "</tr>\n" for r in rs)
+
+        caption = f"<caption>{self.inlines(table.caption)}</caption>\n" if table.caption else ""
+        head = f"<thead>\n{rows(table.head)}</thead>\n" if table.head else ""
+        return f"<table>\n{caption}{head}<tbody>\n{rows(table.body)}</tbody>\n</table>"
 
     def img(self, image: Image) -> str:
         # An empty alt marks the image decorative; readers of the text then skip it.
@@ -153,6 +170,8 @@ class Renderer:
             case Figure():
                 caption = f"<figcaption>{self.inlines(block.caption)}</figcaption>" if block.caption else ""
                 return f"<figure>{self.img(block.image)}{caption}</figure>"
+            case Table():
+                return self.table(block)
             case _:
                 assert_never(block)
 

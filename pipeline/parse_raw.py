@@ -1,0 +1,153 @@
+"""Raw HTML and tables -> model, under the safe list of pipeline.rawhtml.
+
+A mixin of the parser's tree walker: Python-Markdown sets raw HTML aside
+(blocks whole, inline tags one by one); this turns it back into model nodes.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+from typing import Any
+
+import lxml.html
+
+from pipeline.diagnostics import Collector, SourcePos
+from pipeline.model import (
+    Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
+)
+from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag, read_tag
+
+
+class RawHtmlConverter:
+    """Needs from the walker: stash, loc, diags, raw, inlines(), inline(), block()."""
+
+    stash: list[str]
+    loc: Any
+    diags: Collector
+    raw: int
+
+    def inlines(self, el: etree.Element) -> tuple[Inline, ...]:
+        raise NotImplementedError
+
+    def inline(self, el: etree.Element) -> list[Inline]:
+        raise NotImplementedError
+
+    def block(self, el: etree.Element) -> Block | None:
+        raise NotImplementedError
+
+    def _nest(self, tokens: list[Inline | int]) -> list[Inline]:
+        """Inline raw HTML arrives as separate opening and closing tags: pair them into elements."""
+        stack: list[tuple[str, dict[str, str], list[Inline], SourcePos]] = [("", {}, [], SourcePos(""))]
+        for token in tokens:
+            if not isinstance(token, int):
+                stack[-1][2].append(token)
+                continue
+            raw = self.stash[token] if token < len(self.stash) else ""
+            kind, tag, attrs = read_tag(raw)
+            pos = self.loc.find(raw, advance=False)
+            if kind == "comment":
+                continue
+            if kind == "other" or not check_tag(tag, pos, self.diags):
+                if kind == "other":
+                    self.diags.error(pos, f"raw HTML '{raw[:40]}' is not understood here")
+                continue
+            if tag not in INLINE_TAGS:
+                self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own")
+            elif kind == "void" or tag == "br":
+                if kind != "close":
+                    stack[-1][2].append(LineBreak())
+            elif kind == "open":
+                stack.append((tag, allowed_attrs(tag, attrs, pos, self.diags), [], pos))
+            elif len(stack) > 1 and stack[-1][0] == tag:
+                name, kept, kids, at = stack.pop()
+                stack[-1][2].append(self._element(name, kept, tuple(kids), at))
+            else:
+                self.diags.error(pos, f"</{tag}> closes no open <{tag}>")
+        while len(stack) > 1:
+            name, _, kids, at = stack.pop()
+            self.diags.error(at, f"<{name}> is never closed")
+            stack[-1][2].extend(kids)
+        return stack[0][2]
+
+    def _element(self, tag: str, kept: dict[str, str], kids: tuple[Inline, ...], pos: SourcePos) -> Inline:
+        at = Attrs(kept.get("id", ""), tuple(kept.get("class", "").split()), kept.get("lang", ""))
+        if tag in ("em", "i"):
+            return Emph(kids, at)
+        if tag in ("strong", "b"):
+            return Strong(kids, at)
+        if tag == "code":
+            return Code("".join(k.text for k in kids if isinstance(k, Text)))
+        if tag == "a":
+            return Link(kept.get("href", ""), kids, kept.get("title", ""), pos)
+        if tag in ("sup", "sub", "small", "abbr"):
+            return Phrase(tag, kids, kept.get("title", ""))
+        return Span(at, kids)
+
+    def raw_block(self, index: int, pos: SourcePos) -> Block | None:
+        """A block of raw HTML: parsed, then converted under the safe list."""
+        raw = self.stash[index] if index < len(self.stash) else ""
+        pos = self.loc.find(raw.strip()[:40], advance=False)
+        self.loc.cursor = max(self.loc.cursor, self.loc.source.find(raw.strip()[:40]))
+        try:
+            elements = lxml.html.fragments_fromstring(raw)
+        except (ValueError, lxml.etree.ParserError):
+            self.diags.error(pos, "raw HTML that cannot be read")
+            return None
+        self.raw += 1
+        try:
+            blocks: list[Block] = []
+            for item in elements:
+                if isinstance(item, str):
+                    if item.strip():
+                        blocks.append(Para((Text(item.strip()),), pos))
+                elif isinstance(item.tag, str) and item.tag in INLINE_TAGS:
+                    blocks.append(Para(tuple(self.inline(item)), pos))
+                else:
+                    block = self.block(item)
+                    if block is not None:
+                        blocks.append(block)
+        finally:
+            self.raw -= 1
+        if len(blocks) == 1:
+            return blocks[0]
+        return Div(Attrs(), tuple(blocks), pos) if blocks else None
+
+    def table(self, el: etree.Element, pos: SourcePos) -> Table:
+        head: list[tuple[Cell, ...]] = []
+        body: list[tuple[Cell, ...]] = []
+        caption: tuple[Inline, ...] = ()
+
+        def row(tr: etree.Element) -> tuple[Cell, ...]:
+            cells = []
+            for td in tr:
+                if td.tag not in ("td", "th"):
+                    continue
+                kept = allowed_attrs(td.tag, dict(td.attrib), pos, self.diags)
+                paras = [self.inlines(p) for p in td if p.tag == "p"]
+                inlines = self.inlines(td) if not paras else tuple(
+                    i for k, p in enumerate(paras) for i in ((LineBreak(),) if k else ()) + p)
+                span = lambda name: int(kept[name]) if kept.get(name, "").isdigit() else 1  # noqa: E731
+                cells.append(Cell(inlines, td.tag == "th", span("colspan"), span("rowspan"), kept.get("align", "")))
+            return tuple(cells)
+
+        for part in el:
+            if part.tag == "caption":
+                caption = self.inlines(part)
+            elif part.tag == "thead":
+                head += [row(tr) for tr in part if tr.tag == "tr"]
+            elif part.tag in ("tbody", "tfoot"):
+                body += [row(tr) for tr in part if tr.tag == "tr"]
+            elif part.tag == "tr":
+                body.append(row(part))
+        return Table(tuple(head), tuple(body), caption, pos)
+
+
+
+def with_attrs(el: etree.Element, kept: dict[str, str]) -> etree.Element:
+    """Drop the attributes the safe list refused before the element is converted."""
+    for name in list(el.attrib):
+        if name not in kept:
+            del el.attrib[name]
+    return el
+
+

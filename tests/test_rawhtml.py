@@ -1,0 +1,100 @@
+"""Raw HTML: the safe list passes into both outputs; nothing that can run or fetch ever does."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+
+from pipeline.cli import main
+from pipeline.validate import run_epubcheck
+
+from conftest import Built, build_into
+
+X = {"x": "http://www.w3.org/1999/xhtml"}
+SAFE = """---
+title: "Raw"
+---
+Water is H<sub>2</sub>O and E = mc<sup>2</sup>; the <abbr title="Union of Soviet Socialist Republics">USSR</abbr>
+fell.<br>A new line, <span class="smallcaps" lang="fr">petit</span> and <b>bold</b>.
+
+| Year | Event | Count |
+|:-----|:-----:|------:|
+| 1928 | Alma Ata | 1 |
+| 1940 | *Mexico* | 2 |
+
+<table>
+<caption>Spans</caption>
+<tr><th colspan="2">Both</th></tr>
+<tr><td rowspan="2">Tall</td><td>One</td></tr>
+<tr><td>Two</td></tr>
+</table>
+
+<div class="verse" lang="la">
+<p>Dum spiro, spero.</p>
+</div>
+"""
+
+
+@pytest.fixture(scope="module")
+def raw_book(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    src = tmp_path_factory.mktemp("raw-src")
+    (src / "book.yaml").write_text("title: Raw\ndate: '2024-01-01'\n")
+    (src / "a.md").write_text(SAFE)
+    return build_into(src, tmp_path_factory.mktemp("raw-out"), "raw")
+
+
+def test_safe_list_reaches_the_epub(raw_book: Built) -> None:
+    assert run_epubcheck([raw_book.epub])[raw_book.epub].clean
+    with zipfile.ZipFile(raw_book.epub) as z:
+        doc = etree.fromstring(z.read("EPUB/text/a.xhtml"))
+    assert doc.find(".//x:sub", X).text == "2" and doc.find(".//x:sup", X).text == "2"
+    assert doc.find(".//x:abbr", X).get("title") == "Union of Soviet Socialist Republics"
+    assert doc.find(".//x:span[@class='smallcaps']", X).get("lang") == "fr"
+    tables = doc.findall(".//x:table", X)
+    assert len(tables) == 2
+    assert [th.get("class") for th in tables[0].findall(".//x:th", X)] == ["align-left", "align-center", "align-right"]
+    assert tables[1].find(".//x:th", X).get("colspan") == "2"
+    assert tables[1].find(".//x:td", X).get("rowspan") == "2"
+    assert doc.find(".//x:div[@class='verse']", X).get("lang") == "la"
+
+
+def test_safe_list_reaches_the_pdf(raw_book: Built) -> None:
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(raw_book.pdf).pages)
+    for words in ("USSR", "Alma Ata", "Mexico", "Spans", "Both", "Tall", "Dum spiro, spero."):
+        assert words in text
+
+
+@pytest.mark.parametrize(("html", "message"), [
+    ('<script>alert("x")</script>', "<script> is not allowed"),
+    ('<iframe src="https://example.com/"></iframe>', "<iframe> is not allowed"),
+    ('<object data="x.swf"></object>', "<object> is not allowed"),
+    ('<embed src="x.swf">', "<embed> is not allowed"),
+    ('<p onclick="steal()">Click</p>', "event-handler attributes are not allowed"),
+    ('Text with <span onmouseover="steal()">a span</span>.', "event-handler attributes are not allowed"),
+    ('A <a href="javascript:alert(1)">link</a>.', "URLs are not allowed"),
+    ('A <a href="file:///etc/passwd">link</a>.', "URLs are not allowed"),
+    ('A <a href="data:text/html,x">link</a>.', "URLs are not allowed"),
+    ('<marquee>old</marquee>', "<marquee> is not in the safe list"),
+    ('Unclosed <sup>2 here.', "<sup> is never closed"),
+])
+def test_dangerous_html_is_an_error_and_never_written(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      html: str, message: str) -> None:
+    (tmp_path / "book.yaml").write_text("title: Bad\n")
+    (tmp_path / "a.md").write_text(f"---\ntitle: A\n---\nBefore.\n\n{html}\n\nAfter.\n")
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "a.md:" in err and message in err, err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_other_attributes_are_dropped_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "book.yaml").write_text("title: Style\n")
+    (tmp_path / "a.md").write_text('---\ntitle: A\n---\nA <span style="color: red">red</span> word.\n')
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out")]) == 0
+    assert "a.md:4:3: warning: <span style=...>: attribute dropped" in capsys.readouterr().err
+    with zipfile.ZipFile(tmp_path / "out" / "style.epub") as z:
+        assert b"color: red" not in z.read("EPUB/text/a.xhtml")
