@@ -135,3 +135,19 @@ def test_a_bug_is_exit_1(tiny: Path, capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.setattr(pipeline.load, "normalise", broken)
     assert main(["check", str(tiny)]) == 1
     assert "internal error" in capsys.readouterr().err
+
+
+def test_unused_note_is_a_warning_and_strict_makes_it_an_error(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "[^spare]: Never called.\n")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 0 and "second.md:19:1: warning: footnote [^spare] is defined but never called" in err, err
+    code, err = run(capsys, "check", str(tiny), "--strict")
+    assert code == 2 and "second.md:19:1: error: footnote [^spare] is defined but never called" in err, err
+
+
+def test_a_file_over_the_size_limit_is_refused(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open(tiny / "second.md", "r+b") as fh:  # sparse: no 50 MB written to disk, only the size
+        fh.truncate(51 * 1024 * 1024)
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2 and "second.md: error: file is 51 MB; the limit is 50 MB per file" in err, err
