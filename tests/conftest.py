@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
+import io
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from pipeline.cli import main
 from pipeline.meta import slugify
@@ -55,3 +60,34 @@ def tiny(tmp_path: Path) -> Path:
     dest = tmp_path / "tiny"
     shutil.copytree(FIXTURES / "tiny", dest)
     return dest
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, list[str]]]:
+    """A real HTTP server on loopback that serves a small red PNG at any path and records
+    every request: the proof that a build fetched nothing is an empty list."""
+    requests: list[str] = []
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(buffer, "PNG")
+    body = buffer.getvalue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", requests
+    finally:
+        server.shutdown()
+        server.server_close()

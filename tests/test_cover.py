@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import logging
 import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -118,31 +115,9 @@ def red_png(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def red_server(red_png: Path) -> Iterator[tuple[str, list[str]]]:
-    """A local HTTP server serving the red image, recording every request it gets."""
-    requests: list[str] = []
-    body = red_png.read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/red.png", requests
-    finally:
-        server.shutdown()
-        server.server_close()
+def red_server(http_server: tuple[str, list[str]]) -> tuple[str, list[str]]:
+    base, requests = http_server
+    return f"{base}/red.png", requests
 
 
 def _styles_with(tmp_path: Path, extra_css: str) -> Path:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import shutil
-import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
@@ -100,35 +97,9 @@ def test_bad_links_are_errors(manuscript: Path, tmp_path: Path, capsys: pytest.C
     assert "one.md:9:30:" in err and message in err, err
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, list[str]]]:
-    """A real HTTP server on loopback that records every request it gets."""
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.end_headers()
-            self.wfile.write((FIXTURES / "resources" / "a" / "map.png").read_bytes())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def test_remote_image_is_never_fetched(manuscript: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                       server: tuple[str, list[str]]) -> None:
-    url, requests = server
+                                       http_server: tuple[str, list[str]]) -> None:
+    url, requests = http_server
     one = manuscript / "one.md"
     one.write_text(one.read_text().replace("(a/map.png", f"({url}/map.png"))
     assert main(["build", str(manuscript), "-o", str(tmp_path / "out")]) == 0
