@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from itertools import count
 from pathlib import Path
+from typing import Callable, Iterable
 
 from pipeline import __version__
-from pipeline.diagnostics import Collector, ManuscriptError, Severity
+from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
 
 EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
 
@@ -52,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress(enabled: bool):  # type: ignore[no-untyped-def]
-    steps = iter(range(1, 100))
+def _progress(enabled: bool) -> Callable[[str], None]:
+    """On a terminal, one line rewritten in place per stage; elsewhere nothing."""
+    steps = count(1)
 
     def show(stage: str) -> None:
         if enabled:
@@ -62,7 +65,7 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
     return show
 
 
-def _report(diagnostics: list, strict: bool = False) -> None:  # type: ignore[type-arg]
+def _report(diagnostics: Iterable[Diagnostic]) -> None:
     for d in diagnostics:
         print(d, file=sys.stderr)
 
