@@ -96,6 +96,9 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
         printed = render_pdf(doc, styles_dir)
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")
+        for pos, char in printed.missing_glyphs:
+            diags.warning(pos, f"'{char}' (U+{ord(char):04X}) is not in the book's font, EB Garamond: "
+                               "the PDF would show an empty box; replace it or choose another character")
         outputs[pdf_path] = printed.pdf
         pages = printed.pages
     progress("writing files")

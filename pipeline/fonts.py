@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,3 +38,15 @@ def font_face_css(family: str) -> str:
         f"font-weight: {weight}; font-style: {style}; }}"
         for name, weight, style in FACES
     )
+
+
+@functools.cache
+def charset() -> frozenset[int]:
+    """Code points the book face can draw (roman and italic both)."""
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for name, _, _ in FACES[:2]:
+        with TTFont(font_dir() / name) as font:
+            points |= set(font.getBestCmap())
+    return frozenset(points)

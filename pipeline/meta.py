@@ -95,14 +95,10 @@ def _kind(value: Any) -> str:
 
 
 def _valid_date(text: str) -> bool:
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            dt.datetime.strptime(text, fmt)
-            return True
-        except ValueError:
-            continue
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        return False
     try:
-        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        dt.datetime.strptime(text, {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}[len(text)])
         return True
     except ValueError:
         return False

@@ -7,6 +7,7 @@ raw HTML, a literal `[^x]` it could not resolve) becomes a diagnostic.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -31,7 +32,7 @@ from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag
 ImageFn = Callable[[str, str, str, SourcePos], Inline]
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists", "tables"]
-_STRAY = re.compile("[\x02\x03]|\\[\\^")
+_STRAY = re.compile("[\x02\x03]")
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 _AMP = markdown.util.AMP_SUBSTITUTE
 _RAW = markdown.util.HTML_PLACEHOLDER_RE  # raw HTML that Python-Markdown set aside
@@ -59,12 +60,13 @@ class _BracketedSpan(InlineProcessor):
 
 
 class _Capture(Treeprocessor):
-    """Runs last and keeps the finished tree for us to walk."""
+    """Keeps a copy of the tree just before Python-Markdown undoes backslash escapes, so an
+    escaped '\\[^1]' can be told from a call of an undefined note; _clean undoes them."""
 
     root: etree.Element | None = None
 
     def run(self, root: etree.Element) -> None:
-        self.root = root
+        self.root = copy.deepcopy(root)
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
     # Before links (160), so [text]{...} is a span and not a failed reference link.
     md.inlinePatterns.register(_BracketedSpan(r"(?<!\!)\[([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     capture = _Capture(md)
-    md.treeprocessors.register(capture, "pipeline-capture", -100)
+    md.treeprocessors.register(capture, "pipeline-capture", 1)  # before "unescape" (0)
     return md, capture
 
 
@@ -107,8 +109,11 @@ def _attrs(el: etree.Element) -> Attrs:
     return Attrs(id=el.get("id", ""), classes=classes, lang=el.get("lang", ""))
 
 
+_ESCAPED = re.compile("\x02(\\d+)\x03")  # a backslash-escaped character, as Python-Markdown keeps it
+
+
 def _clean(text: str) -> str:
-    text = text.replace(md_footnotes.NBSP_PLACEHOLDER, "")
+    text = _ESCAPED.sub(lambda m: chr(int(m.group(1))), text.replace(md_footnotes.NBSP_PLACEHOLDER, ""))
     return html.unescape(text.replace(_AMP, "&")) if _AMP in text else text
 
 
@@ -139,8 +144,12 @@ class _Walker(RawHtmlConverter):
                 tokens.extend(self._split(child.tail))
         return tuple(self._check_text(self._nest(tokens)))
 
-    @staticmethod
-    def _split(text: str) -> list[Inline | int]:
+    def _split(self, text: str) -> list[Inline | int]:
+        # A literal '[^x]' left in the text (checked before unescaping, so '\\[^x]' is fine)
+        # is a call of a note that has no definition.
+        for m in re.finditer(r"\[\^([^\]]*)\]", text):
+            pos = self.loc.find(f"[^{m.group(1)}]", advance=False)
+            self.diags.error(pos, f"footnote [^{m.group(1)}] has no definition; add a line '[^{m.group(1)}]: text of the note'")
         parts = _RAW.split(text)
         return [int(p) if i % 2 else Text(_clean(p)) for i, p in enumerate(parts) if i % 2 or p]
 
@@ -148,14 +157,8 @@ class _Walker(RawHtmlConverter):
         for item in items:
             if isinstance(item, Text) and _STRAY.search(item.text):
                 m = _STRAY.search(item.text)
-                snippet = item.text[m.start() : m.start() + 30]
-                if snippet.startswith("[^"):
-                    label = snippet[2:].split("]")[0]
-                    pos = self.loc.find(f"[^{label}]", advance=False)
-                    self.diags.error(pos, f"footnote [^{label}] has no definition; add a line '[^{label}]: text of the note'")
-                else:
-                    self.diags.error(self.loc.find(item.text[: m.start()][-30:], advance=False),
-                                     "raw HTML here is not supported; write it in Markdown")
+                self.diags.error(self.loc.find(item.text[: m.start()][-30:], advance=False),
+                                 "raw HTML here is not supported; write it in Markdown")
         return items
 
     def inline(self, el: etree.Element) -> list[Inline]:
@@ -178,7 +181,7 @@ class _Walker(RawHtmlConverter):
         if tag in ("strong", "b"):
             return [Strong(self.inlines(el), _attrs(el))]
         if tag == "code":
-            return [Code(_clean(el.text or ""))]
+            return [Code(self._code_text(el))]
         if tag == "a":
             pos = self.loc.find(f"]({el.get('href', '')}", advance=False)
             return [Link(el.get("href", ""), self.inlines(el), el.get("title", ""), pos)]
@@ -198,6 +201,11 @@ class _Walker(RawHtmlConverter):
             self.diags.error(pos, "images are not allowed here")
             return Text(el.get("alt", ""))
         return self.image(src, _clean(el.get("alt", "")), _clean(el.get("title", "")), pos)
+
+    def _code_text(self, el: etree.Element) -> str:
+        """Python-Markdown keeps code HTML-escaped (&amp;); raw HTML read by lxml is not."""
+        text = el.text or ""
+        return text if self.raw else html.unescape(_clean(text))
 
     def note_call(self, a: etree.Element) -> Note:
         label = a.get("href", "").split(":", 1)[-1]
@@ -248,7 +256,7 @@ class _Walker(RawHtmlConverter):
             return ListBlock(tag == "ol", items, pos, int(el.get("start", "1")))
         if tag == "pre":
             code = el[0] if len(el) else el
-            return CodeBlock(_clean(code.text or ""), pos)
+            return CodeBlock(self._code_text(code), pos)
         if tag == "hr":
             return SceneBreak(pos)
         if tag == "div" and "footnote" in (el.get("class") or "").split():
@@ -259,9 +267,16 @@ class _Walker(RawHtmlConverter):
         return None
 
     def _list_item(self, li: etree.Element) -> tuple[Block, ...]:
-        if len(li) and li[0].tag in ("p", "ul", "ol", "blockquote", "pre"):
-            return self.blocks(li)
-        return (Para(self.inlines(li), self.loc.pos_of(self.loc.cursor)),)
+        """A tight item is text and inline elements, then perhaps blocks (a sublist)."""
+        block_tags = ("p", "ul", "ol", "blockquote", "pre", "div", "table")
+        first_block = next((i for i, child in enumerate(li) if child.tag in block_tags), len(li))
+        lead = etree.Element("span")
+        lead.text = li.text
+        lead.extend(list(li)[:first_block])
+        rest = etree.Element("div")
+        rest.extend(list(li)[first_block:])
+        head = (Para(self.inlines(lead), self.loc.pos_of(self.loc.cursor)),) if (li.text or "").strip() or first_block else ()
+        return head + self.blocks(rest)
 
 
 def _collect_definitions(root: etree.Element) -> dict[str, etree.Element]:
@@ -285,7 +300,8 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
     """Parse a chapter body; `first_line` is the file line the body starts on."""
     md, capture = _new_markdown()
     md.convert(text)
-    assert capture.root is not None
+    if capture.root is None:  # blank text: Python-Markdown runs no tree processor
+        return ()
     loc = _Locator(text, path, first_line)
     walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
     walker.definitions = _collect_definitions(capture.root)
@@ -307,7 +323,8 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
         return ()
     md, capture = _new_markdown()
     md.convert(text)
-    assert capture.root is not None
+    if capture.root is None:
+        return ()
     walker = _Walker(_Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)

@@ -6,6 +6,8 @@ A mixin of the parser's tree walker: Python-Markdown sets raw HTML aside
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as etree
 from typing import Any
 
@@ -16,6 +18,9 @@ from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
 from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag, read_tag
+
+
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);")
 
 
 class RawHtmlConverter:
@@ -43,6 +48,9 @@ class RawHtmlConverter:
                 stack[-1][2].append(token)
                 continue
             raw = self.stash[token] if token < len(self.stash) else ""
+            if _ENTITY.fullmatch(raw.strip()):  # a character reference, set aside like a tag
+                stack[-1][2].append(Text(html.unescape(raw)))
+                continue
             kind, tag, attrs = read_tag(raw)
             pos = self.loc.find(raw, advance=False)
             if kind == "comment":

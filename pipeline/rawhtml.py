@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 from pipeline.diagnostics import Collector, SourcePos
 
-BLOCK_TAGS = {"div", "p", "blockquote", "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+BLOCK_TAGS = {"div", "p", "blockquote", "hr", "pre", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
               "ul", "ol", "li"}
 INLINE_TAGS = {"span", "sup", "sub", "abbr", "small", "br", "em", "i", "strong", "b", "a", "code"}
 SAFE_TAGS = BLOCK_TAGS | INLINE_TAGS

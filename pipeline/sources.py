@@ -14,6 +14,8 @@ from pipeline.diagnostics import Collector, SourcePos
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BOOK_FILE = "book.yaml"
 _FENCE = re.compile(r"^---[ \t]*$")
+# Characters XML (and so XHTML) cannot hold, and noncharacters: never valid in a book.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 
 
@@ -90,7 +92,14 @@ def read_text(path: Path, diags: Collector) -> str | None:
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
         )
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        diags.error(SourcePos(rel, line, col), f"control character U+{ord(bad.group()):04X} is not allowed in a manuscript; delete it")
+        return None
+    return text
 
 
 def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
@@ -107,8 +116,13 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
         where = at(mark) if mark else pos
         diags.error(where, f"YAML: {exc.problem or exc.context}")
         return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position)
+        diags.error(SourcePos(pos.path, pos.line + line, exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1),
+                    f"YAML: character U+{exc.character:04X} is not allowed" if isinstance(exc.character, int) else f"YAML: {exc.reason}")
+        return None
     except yaml.YAMLError as exc:
-        diags.error(pos, f"YAML: {exc}")
+        diags.error(pos, "YAML: " + " ".join(str(exc).split()))
         return None
     if data is None:
         data, node = {}, None

@@ -10,11 +10,12 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.fetcher import LocalFetcher
-from pipeline.fonts import font_dir, font_face_css
+from pipeline.diagnostics import SourcePos
+from pipeline.fonts import charset, font_dir, font_face_css
 
 FAMILY = "Book Garamond"  # the name print.css uses
-from pipeline.model import Document, Trim
-from pipeline.walk import images
+from pipeline.model import Code, Document, Text, Trim
+from pipeline.walk import images, iter_block_inlines
 from pipeline.render import html
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
@@ -28,6 +29,26 @@ class PrintResult:
     pdf: bytes
     pages: int
     warnings: tuple[str, ...]
+    missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
+
+
+_INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
+
+
+def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
+    """(position of the block, character) for each character the book face cannot draw."""
+    have = charset()
+    found: list[tuple[SourcePos, str]] = []
+    for ch in doc.chapters:
+        texts = [(ch.pos, ch.meta.title + ch.meta.subtitle + " ".join(ch.meta.authors))]
+        for block in ch.blocks:
+            pos = getattr(block, "pos", ch.pos)
+            texts.append((pos, "".join(i.text for i in iter_block_inlines(block) if isinstance(i, (Text, Code)))))
+        for pos, text in texts:
+            for c in sorted(set(text)):
+                if ord(c) not in have and ord(c) not in _INVISIBLE:
+                    found.append((pos, c))
+    return found
 
 
 def page_css(trim: Trim) -> str:
@@ -114,6 +135,8 @@ def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
         pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
     finally:
         logger.removeHandler(capture)
-    warnings = list(capture.messages)
+    # A character the font lacks is reported against the manuscript (missing_glyphs), not as
+    # WeasyPrint's own message, which names no file or line.
+    warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings))
+    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)))
