@@ -20,6 +20,19 @@ def _check_corrections(raw: RawChapter, chapter: Chapter, diags: Collector) -> N
             diags.error(c.pos, f"correction '{c.was}' -> '{c.now}': '{c.now}' does not occur in the text")
 
 
+def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> None:
+    """cover-image, checked by `check` as well as `build`: a PNG inside the manuscript folder."""
+    if not isinstance(name, str) or not name:
+        return
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        diags.error(pos, f"cover-image '{name}' lies outside the manuscript folder")
+    elif not path.is_file():
+        diags.error(pos, f"cover-image '{name}' not found")
+    elif path.suffix.lower() != ".png":
+        diags.error(pos, f"cover-image '{name}' must be a PNG file (at least 1600 x 2560 pixels)")
+
+
 def load(root: Path, diags: Collector) -> Document | None:
     """Read and parse; returns None only when nothing could be read at all."""
     raw = read_manuscript(root, diags)
@@ -28,6 +41,7 @@ def load(root: Path, diags: Collector) -> Document | None:
     titles = [str(rc.front.data.get("title", "")) for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags)
+    _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
     images = ImageResolver(root, diags)
     chapters: list[Chapter] = []
     ids: set[str] = set()

@@ -33,6 +33,7 @@ ImageFn = Callable[[str, str, str, SourcePos], Inline]
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "fenced_code", "sane_lists", "tables"]
 _STRAY = re.compile("[\x02\x03]")
+_BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "div", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "figure"}
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 _AMP = markdown.util.AMP_SUBSTITUTE
 _RAW = markdown.util.HTML_PLACEHOLDER_RE  # raw HTML that Python-Markdown set aside
@@ -134,10 +135,13 @@ class _Walker(RawHtmlConverter):
     # -- inlines -----------------------------------------------------------
 
     def inlines(self, el: etree.Element) -> tuple[Inline, ...]:
+        return self._inline_run(el.text, list(el))
+
+    def _inline_run(self, text: str | None, children: list[etree.Element]) -> tuple[Inline, ...]:
         tokens: list[Inline | int] = []  # an int is a stashed raw HTML tag
-        if el.text:
-            tokens.extend(self._split(el.text))
-        for child in el:
+        if text:
+            tokens.extend(self._split(text))
+        for child in children:
             if isinstance(child.tag, str):  # lxml gives comments a function as tag
                 tokens.extend(self.inline(child))
             if child.tail:
@@ -262,21 +266,29 @@ class _Walker(RawHtmlConverter):
         if tag == "div" and "footnote" in (el.get("class") or "").split():
             return None  # definitions were collected before the walk
         if tag == "div":
-            return Div(_attrs(el), self.blocks(el), pos)
+            return Div(_attrs(el), self._mixed(el), pos)
         self.diags.error(pos, f"<{tag}> is not supported here")
         return None
 
+    def _mixed(self, el: etree.Element) -> tuple[Block, ...]:
+        """Text and inline elements, then blocks: a tight list item with a sublist, or a div of
+        raw HTML that starts with bare text. The leading run becomes a paragraph."""
+        children = [c for c in el if isinstance(c.tag, str)]
+        first = next((i for i, c in enumerate(children) if c.tag in _BLOCK_TAGS), len(children))
+        head: tuple[Block, ...] = ()
+        if (el.text or "").strip() or first:
+            head = (Para(self._inline_run(el.text, children[:first]), self.loc.pos_of(self.loc.cursor)),)
+        blocks = []
+        for child in children[first:]:
+            block = self.block(child)
+            if block is not None:
+                blocks.append(block)
+            if (child.tail or "").strip():  # text between blocks of raw HTML
+                blocks.append(Para(self._inline_run(child.tail, []), self.loc.pos_of(self.loc.cursor)))
+        return head + tuple(blocks)
+
     def _list_item(self, li: etree.Element) -> tuple[Block, ...]:
-        """A tight item is text and inline elements, then perhaps blocks (a sublist)."""
-        block_tags = ("p", "ul", "ol", "blockquote", "pre", "div", "table")
-        first_block = next((i for i, child in enumerate(li) if child.tag in block_tags), len(li))
-        lead = etree.Element("span")
-        lead.text = li.text
-        lead.extend(list(li)[:first_block])
-        rest = etree.Element("div")
-        rest.extend(list(li)[first_block:])
-        head = (Para(self.inlines(lead), self.loc.pos_of(self.loc.cursor)),) if (li.text or "").strip() or first_block else ()
-        return head + self.blocks(rest)
+        return self._mixed(li)
 
 
 def _collect_definitions(root: etree.Element) -> dict[str, etree.Element]:

@@ -9,7 +9,7 @@ from typing import Callable
 
 from pipeline.diagnostics import Collector
 from pipeline.model import Document
-from pipeline.normalise.ids import assign_ids
+from pipeline.normalise.ids import assign_ids, check_explicit_ids
 from pipeline.normalise.links import resolve_links
 from pipeline.normalise.notes import number_notes
 from pipeline.normalise.structure import one_title_per_chapter
@@ -26,6 +26,7 @@ PASSES: tuple[Pass, ...] = (
     _quiet(one_title_per_chapter),
     _quiet(number_notes),
     _quiet(typography),
+    check_explicit_ids,
     _quiet(assign_ids),
     resolve_links,  # after ids: links aim at the ids headings end up with
 )

@@ -1,16 +1,36 @@
-"""Unique, stable ids for headings: derived from the chapter id and the heading's text."""
+"""Unique, stable ids: ids written in the manuscript are checked, headings without one get
+one derived from the chapter id and the heading's text."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
+from pipeline.diagnostics import Collector
 from pipeline.meta import slugify
-from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
-from pipeline.walk import plain_text
+from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading, Span
+from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
+
+
+def _explicit_ids(ch: Chapter) -> list[str]:
+    ids = [b.attrs.id for b in iter_blocks(ch.blocks) if isinstance(b, (Heading, Div)) and b.attrs.id]
+    ids += [i.attrs.id for b in ch.blocks for i in iter_block_inlines(b) if isinstance(i, Span) and i.attrs.id]
+    return ids
+
+
+def check_explicit_ids(doc: Document, diags: Collector) -> Document:
+    """An id written twice (or the same as a chapter's) would make links ambiguous."""
+    seen = Counter(ch.id for ch in doc.chapters)
+    for ch in doc.chapters:
+        for ident in _explicit_ids(ch):
+            seen[ident] += 1
+            if seen[ident] == 2:
+                diags.error(ch.pos, f"the id '{ident}' is used more than once in the book; ids must be unique")
+    return doc
 
 
 def assign_ids(doc: Document) -> Document:
-    taken = {ch.id for ch in doc.chapters}
+    taken = {ch.id for ch in doc.chapters} | {i for ch in doc.chapters for i in _explicit_ids(ch)}
 
     def unique(base: str) -> str:
         candidate, n = base, 2
@@ -22,9 +42,8 @@ def assign_ids(doc: Document) -> Document:
     def blocks(chapter_id: str, items: tuple[Block, ...]) -> tuple[Block, ...]:
         out: list[Block] = []
         for b in items:
-            if isinstance(b, Heading):
-                wanted = b.attrs.id or f"{chapter_id}-{slugify(plain_text(b.inlines))}"
-                b = replace(b, attrs=replace(b.attrs, id=unique(wanted)))
+            if isinstance(b, Heading) and not b.attrs.id:
+                b = replace(b, attrs=replace(b.attrs, id=unique(f"{chapter_id}-{slugify(plain_text(b.inlines))}")))
             elif isinstance(b, (BlockQuote, Div)):
                 b = replace(b, blocks=blocks(chapter_id, b.blocks))
             out.append(b)

@@ -27,12 +27,16 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _quote(prev: str, nxt: str, char: str) -> str:
+# Words that begin with an elided letter take an apostrophe, not an opening quote: 'tis, rock 'n' roll.
+_ELISION = re.compile(r"(tis|twas|twere|twill|em|cause|til|n)\b", re.IGNORECASE)
+
+
+def _quote(prev: str, nxt: str, char: str, after: str = "") -> str:
     opening = prev == "" or prev in _OPENING_CONTEXT
     if char == '"':
         return "\u201c" if opening and not nxt.isspace() and nxt != "" else "\u201d"
     # A single quote between letters (don't) or before a digit after a space ('30s) is an apostrophe.
-    if prev.isalnum() or (opening and nxt.isdigit()):
+    if prev.isalnum() or (opening and nxt.isdigit()) or _ELISION.match(after):
         return "\u2019"
     return "\u2018" if opening and nxt != "" and not nxt.isspace() else "\u2019"
 
@@ -45,7 +49,7 @@ def smarten_runs(texts: list[str]) -> list[str]:
         if ch in "\"'":
             prev = joined[i - 1] if i else ""
             nxt = joined[i + 1] if i + 1 < len(joined) else ""
-            chars[i] = _quote(prev, nxt, ch)
+            chars[i] = _quote(prev, nxt, ch, joined[i + 1 : i + 8])
     out, at = [], 0
     for text in texts:
         run = "".join(chars[at : at + len(text)])

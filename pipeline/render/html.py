@@ -256,7 +256,9 @@ def copyright_lines(doc: Document) -> list[str]:
     lines = [f"<p><i>{t(m.title)}</i>{': ' + t(m.subtitle) if m.subtitle else ''}</p>"]
     for ch in doc.chapters:
         date = f", {t(ch.meta.date[:4])}" if ch.meta.date else ""
-        lines.append(f"<p>\u201c{t(ch.meta.title)}\u201d \u00a9 {t(byline(ch))}{date}.</p>")
+        owner = f" \u00a9 {t(byline(ch))}{date}." if ch.meta.authors else (f" ({t(ch.meta.date[:4])})." if date else ".")
+        rights = f" {t(ch.meta.rights)}" if ch.meta.rights else ""
+        lines.append(f"<p>\u201c{t(ch.meta.title)}\u201d{owner}{rights}</p>")
     if m.rights:
         lines.append(f"<p>{t(m.rights)}</p>")
     editors = names(m, "edt")
