@@ -35,7 +35,7 @@ BOOK_KEYS = {
 CHAPTER_KEYS = {
     "title", "subtitle", "author", "lang", "date", "publication", "source", "rights", "corrections",
 }
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 InlineParser = Callable[[str, SourcePos], tuple[Inline, ...]]
 
@@ -84,7 +84,7 @@ class _Fields:
 
     def lang(self, key: str, default: str) -> str:
         text = self.text(key, default)
-        if not _LANG.match(text):
+        if not LANG_TAG.match(text):
             self.diags.error(self.block.at(key), f"'{key}' must be a language tag such as en, en-GB or fr")
             return default
         return text

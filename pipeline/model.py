@@ -29,6 +29,7 @@ NO_ATTRS = Attrs()
 @dataclass(frozen=True)
 class Text:
     text: str
+    literal: bool = False  # a backslash-escaped character (\" \' \- \.): typography leaves it as written
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ Inline = Union[Text, Emph, Strong, Code, Link, Image, LineBreak, Span, Phrase, N
 class Para:
     inlines: tuple[Inline, ...]
     pos: SourcePos
+    attrs: Attrs = NO_ATTRS  # from `{: .class #id lang=xx}` on the line after the paragraph
 
 
 @dataclass(frozen=True)

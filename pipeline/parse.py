@@ -95,9 +95,26 @@ class _Locator:
             self.cursor = at
         return self.pos_of(at)
 
+    def find_block(self, text: str) -> SourcePos:
+        """The start of a block whose plain text is `text`. Markup inside the block ([a]{...},
+        *a*) hides the whole text from the source, so fall back to its first words at the start
+        of a line after the cursor: the longest prefix that is found wins."""
+        needle = text.strip()[:40]
+        if not needle or needle in self.source[self.cursor:]:
+            return self.find(needle)
+        words = needle.split()
+        for n in range(len(words) - 1, 0, -1):
+            prefix = r"\s+".join(re.escape(w) for w in words[:n])
+            m = re.compile(r"^[ \t>*+\-\d.)#|]*(" + prefix + ")", re.M).search(self.source, self.cursor)
+            if m:
+                self.cursor = m.start(1)
+                return self.pos_of(m.start(1))
+        return self.find(needle)
+
 
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=EXTENSIONS)
+    md.ESCAPED_CHARS.extend(['"', "'"])  # as pandoc and Python-Markdown's smarty: \" is a straight quote
     # Before links (160), so [text]{...} is a span and not a failed reference link.
     md.inlinePatterns.register(_BracketedSpan(r"(?<!\!)\[([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     capture = _Capture(md)
@@ -111,6 +128,25 @@ def _attrs(el: etree.Element) -> Attrs:
 
 
 _ESCAPED = re.compile("\x02(\\d+)\x03")  # a backslash-escaped character, as Python-Markdown keeps it
+
+
+_TYPOGRAPHIC = frozenset("\"'-.")  # escaped, these keep their typewriter form
+
+
+def _texts(raw: str) -> list[Inline]:
+    """Text nodes for raw text; each escaped typographic character is a literal node of its own."""
+    out: list[Inline] = []
+    last = 0
+    for m in _ESCAPED.finditer(raw):
+        char = chr(int(m.group(1)))
+        if char in _TYPOGRAPHIC:
+            if m.start() > last:
+                out.append(Text(_clean(raw[last : m.start()])))
+            out.append(Text(char, literal=True))
+            last = m.end()
+    if last < len(raw):
+        out.append(Text(_clean(raw[last:])))
+    return out
 
 
 def _clean(text: str) -> str:
@@ -155,7 +191,13 @@ class _Walker(RawHtmlConverter):
             pos = self.loc.find(f"[^{m.group(1)}]", advance=False)
             self.diags.error(pos, f"footnote [^{m.group(1)}] has no definition; add a line '[^{m.group(1)}]: text of the note'")
         parts = _RAW.split(text)
-        return [int(p) if i % 2 else Text(_clean(p)) for i, p in enumerate(parts) if i % 2 or p]
+        tokens: list[Inline | int] = []
+        for i, p in enumerate(parts):
+            if i % 2:
+                tokens.append(int(p))
+            elif p:
+                tokens.extend(_texts(p))
+        return tokens
 
     def _check_text(self, items: list[Inline]) -> list[Inline]:
         for item in items:
@@ -239,7 +281,7 @@ class _Walker(RawHtmlConverter):
                 return None
             kept = allowed_attrs(tag, dict(el.attrib), pos, self.diags)
             el = with_attrs(el, kept)
-        pos = self.loc.find(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
+        pos = self.loc.find_block(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
         if tag == "p" and len(el) == 0 and _RAW.fullmatch((el.text or "").strip()):
             return self.raw_block(int(_RAW.fullmatch(el.text.strip()).group(1)), pos)
         if tag == "table":
@@ -250,7 +292,7 @@ class _Walker(RawHtmlConverter):
                 if isinstance(image, Image):  # alone in its paragraph: a figure, captioned by its title
                     return Figure(image, (Text(image.title),) if image.title else (), pos)
                 return Para((image,), pos)
-            return Para(self.inlines(el), pos)
+            return Para(self.inlines(el), pos, _attrs(el))
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return Heading(int(tag[1]), self.inlines(el), pos, _attrs(el))
         if tag == "blockquote":

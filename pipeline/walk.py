@@ -134,7 +134,8 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
         for item in seq:
             match item:
                 case Text():
-                    out.append(Text(next(new)))
+                    text = next(new)  # a literal run gives context to its neighbours but keeps its text
+                    out.append(item if item.literal else Text(text))
                 case Emph() | Strong() | Span() | Link() | Phrase():
                     out.append(replace(item, inlines=rebuild(item.inlines)))
                 case Note() | Code() | LineBreak() | Image():
@@ -146,18 +147,23 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
     return rebuild(items)
 
 
+def block_ids(block: Block) -> Iterator[str]:
+    """The ids written on a block, the blocks inside it and their spans."""
+    for b in iter_blocks((block,)):
+        if isinstance(b, (Heading, Div, Para)) and b.attrs.id:
+            yield b.attrs.id
+    for item in iter_block_inlines(block):
+        if isinstance(item, Span) and item.attrs.id:
+            yield item.attrs.id
+
+
 def all_ids(doc: Document) -> dict[str, str]:
     """Every id a link can aim at, mapped to the id of the chapter that holds it."""
     ids: dict[str, str] = {}
     for ch in doc.chapters:
         ids[ch.id] = ch.id
         for block in ch.blocks:
-            for b in iter_blocks((block,)):
-                if isinstance(b, (Heading, Div)) and b.attrs.id:
-                    ids[b.attrs.id] = ch.id
-            for item in iter_block_inlines(block):
-                if isinstance(item, Span) and item.attrs.id:
-                    ids[item.attrs.id] = ch.id
+            ids.update((ident, ch.id) for ident in block_ids(block))
     return ids
 
 

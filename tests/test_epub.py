@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+
+import pypdf
 from pathlib import Path
 
 from lxml import etree
@@ -143,3 +145,14 @@ def test_cover_image_outside_the_manuscript_is_refused(tiny: Path, tmp_path: Pat
     assert main(["build", str(tiny), "-o", str(tmp_path / "out")]) == 2
     assert "lies outside the manuscript folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_attributes_on_a_paragraph_reach_both_outputs(tiny: Path, tmp_path: Path) -> None:
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "\nA paragraph set apart.\n{: .noindent #apart lang=fr }\n")
+    built = build_into(tiny, tmp_path, slugify("A Tiny Book"))
+    with zipfile.ZipFile(built.epub) as z:
+        xhtml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    paragraph = etree.fromstring(xhtml[xhtml.index("<p id=\"apart\""):].split("</p>")[0] + "</p>")
+    assert (paragraph.get("class"), paragraph.get("lang"), paragraph.text) == ("noindent", "fr", "A paragraph set apart.")
+    assert "A paragraph set apart." in "".join(p.extract_text() for p in pypdf.PdfReader(built.pdf).pages)

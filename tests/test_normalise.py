@@ -32,6 +32,8 @@ GOLDEN = Path(__file__).parent / "golden" / "tiny.dump"
     ("see p. 29, pp. 94-95, No. 33, Vol. 20", "see p.\u00a029, pp.\u00a094\u201395, No.\u00a033, Vol.\u00a020"),
     ("E. H. Carr and E.H. Carr and L. Trotsky", "E.\u00a0H.\u00a0Carr and E.H.\u00a0Carr and L.\u00a0Trotsky"),
     ("hyphen-ated words stay", "hyphen-ated words stay"),
+    # A chain of numbers is an identifier or a date, not a range.
+    ("ISBN 978-0-14-044913-6, on 1917-02-23", "ISBN 978-0-14-044913-6, on 1917-02-23"),
 ])
 def test_typography_rules(before: str, after: str) -> None:
     assert smarten(before) == after
@@ -98,3 +100,15 @@ def test_golden_dump(save_golden: bool) -> None:
     if save_golden:
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8"), "run pytest --save-golden-files after checking the change"
+
+
+def test_backslash_escapes_keep_typewriter_characters(tmp_path: Path) -> None:
+    (tmp_path / "book.yaml").write_text("title: T\n")
+    (tmp_path / "a.md").write_text('---\ntitle: A\n---\nA \\"straight\\" pair, 1935\\-39, p\\. 29, x\\-\\-y, and "curly".\n')
+    diags = Collector()
+    doc = load_normalised(tmp_path, diags)
+    assert doc is not None and not diags.items
+    para = doc.chapters[0].blocks[0]
+    assert isinstance(para, Para)
+    text = "".join(i.text for i in para.inlines if isinstance(i, Text))
+    assert text == 'A "straight" pair, 1935-39, p. 29, x--y, and \u201ccurly\u201d.'

@@ -9,6 +9,7 @@ from typing import Callable
 
 from pipeline.diagnostics import Collector
 from pipeline.model import Document
+from pipeline.normalise.attributes import check_attributes
 from pipeline.normalise.ids import assign_ids, check_explicit_ids
 from pipeline.normalise.links import resolve_links
 from pipeline.normalise.notes import number_notes
@@ -26,6 +27,7 @@ PASSES: tuple[Pass, ...] = (
     _quiet(one_title_per_chapter),
     _quiet(number_notes),
     _quiet(typography),
+    check_attributes,
     check_explicit_ids,
     _quiet(assign_ids),
     resolve_links,  # after ids: links aim at the ids headings end up with

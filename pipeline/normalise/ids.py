@@ -8,14 +8,12 @@ from dataclasses import replace
 
 from pipeline.diagnostics import Collector
 from pipeline.meta import slugify
-from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading, Span
-from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
+from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
+from pipeline.walk import block_ids, iter_blocks, plain_text
 
 
 def _explicit_ids(ch: Chapter) -> list[str]:
-    ids = [b.attrs.id for b in iter_blocks(ch.blocks) if isinstance(b, (Heading, Div)) and b.attrs.id]
-    ids += [i.attrs.id for b in ch.blocks for i in iter_block_inlines(b) if isinstance(i, Span) and i.attrs.id]
-    return ids
+    return [ident for block in ch.blocks for ident in block_ids(block)]
 
 
 def check_explicit_ids(doc: Document, diags: Collector) -> Document:

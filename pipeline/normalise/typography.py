@@ -18,7 +18,8 @@ _OPENING_CONTEXT = set(" \t\n\u00a0([{\u2014\u2013-/\u2018\u201c")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"---"), "\u2014"),
     (re.compile(r"--"), "\u2013"),
-    (re.compile(r"(?<=\d)-(?=\d)"), "\u2013"),  # number ranges: 1935-39, pp. 94-95
+    # Number ranges (1935-39, pp. 94-95), but not a chain such as an ISBN or a date: 978-0-14-044913-6.
+    (re.compile(r"(?<![\d\-\u2013])(\d+)-(?=\d+(?![\d\-\u2013]))"), "\\1\u2013"),
     (re.compile(r"(?<=\s)-(?=\s)"), "\u2013"),  # a spaced hyphen is a spaced dash
     (re.compile(r"\.\s?\.\s?\."), "\u2026"),
     # Lines must not break inside these: p. 29, No. 33, Vol. 20, E. H. Carr.
@@ -69,7 +70,7 @@ def _no_space_before_calls(items: tuple[Inline, ...]) -> tuple[Inline, ...]:
     out = list(items)
     for i in range(1, len(out)):
         if isinstance(out[i], Note) and isinstance(out[i - 1], Text):
-            out[i - 1] = Text(out[i - 1].text.rstrip())
+            out[i - 1] = replace(out[i - 1], text=out[i - 1].text.rstrip())
     return tuple(out)
 
 

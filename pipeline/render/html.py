@@ -148,7 +148,7 @@ class Renderer:
     def block(self, block: Block) -> str:
         match block:
             case Para():
-                return f"<p>{self.inlines(block.inlines)}</p>"
+                return f"<p{attrs(block.attrs, self.opts)}>{self.inlines(block.inlines)}</p>"
             case Heading():
                 # Print bookmarks take a note-free label when a note is called in the heading.
                 label = (f' data-bookmark="{a(plain_text(block.inlines))}"'
