@@ -100,6 +100,9 @@ def _run(args: argparse.Namespace) -> int:
         diags.promote_warnings()
     _report(sorted(diags.items, key=lambda d: (d.pos, d.message)))
     if diags.has_errors:
+        errors = sum(d.severity is Severity.ERROR for d in diags.items)
+        print(f"{errors} error(s), {len(diags.items) - errors} warning(s): fix the errors and run again",
+              file=sys.stderr)
         return EXIT_MANUSCRIPT
     if args.command == "slug" and doc is not None:
         print(doc.meta.slug)

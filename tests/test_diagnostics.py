@@ -30,7 +30,8 @@ def test_all_problems_reported_at_once_with_positions(tiny: Path, capsys: pytest
     second.write_text(second.read_text().replace("[^2]: Note two of chapter two.", ""))
     code, err = run(capsys, "check", str(tiny))
     assert code == 2
-    lines = err.strip().splitlines()
+    *lines, summary = err.strip().splitlines()
+    assert summary == "3 error(s), 1 warning(s): fix the errors and run again"
     assert any(l.endswith("first.md:6:7: error: 'date' is not a real date: '1917-02-29' (use YYYY, YYYY-MM or YYYY-MM-DD)") for l in lines), err
     assert any("first.md:5:1: warning: unknown key 'authr'; did you mean 'author'?" in l for l in lines), err
     assert any("first.md:21:27: error: footnote [^m] has no definition" in l for l in lines), err
