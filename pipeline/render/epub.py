@@ -12,8 +12,10 @@ from pathlib import Path
 from ebooklib import epub
 
 from pipeline.model import Document
+from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
+from pipeline.render.epub_pages import insert_page_breaks, page_list_nav
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.walk import all_ids, images, plain_text
 
@@ -52,7 +54,7 @@ def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/b
     ).encode("utf-8")
 
 
-def _pages(doc: Document, cover_alt: str) -> list[Page]:
+def _pages(doc: Document, cover_alt: str, print_pages: PageMap) -> list[Page]:
     m, lang = doc.meta, doc.meta.lang
     chapter_of = all_ids(doc)
     opts = HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
@@ -69,14 +71,16 @@ def _pages(doc: Document, cover_alt: str) -> list[Page]:
                       f'{sub}<p class="authors">{t(html.names(m))}</p>\n{edited}'
                       f'<p class="publisher">{t(m.publisher)}</p>\n</section>', lang, "frontmatter", "titlepage"))
     for ch in doc.chapters:
-        pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, html.chapter_section(ch, opts),
+        body = insert_page_breaks(html.chapter_section(ch, opts), print_pages.in_region(ch.id))
+        pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, body,
                           ch.meta.lang, "bodymatter", "bodymatter" if ch is doc.chapters[0] else ""))
     if html.has_corrections(doc):
         pages.append(Page("text/note-on-the-text.xhtml", "Note on the Text",
                           f'<section id="note-on-the-text-section" class="note-on-text" epub:type="appendix" role="doc-appendix">\n'
-                          f'{html.note_on_text(doc, opts)}\n</section>', lang, "backmatter"))
+                          f'{insert_page_breaks(html.note_on_text(doc, opts), print_pages.in_region(NOTE_ON_TEXT))}'
+                          '\n</section>', lang, "backmatter"))
     pages.append(Page("text/colophon.xhtml", "Copyright",
-                      '<section class="colophon" epub:type="colophon">\n<h1>Copyright</h1>\n'
+                      '<section class="colophon" epub:type="colophon" role="doc-colophon">\n<h1>Copyright</h1>\n'
                       + "\n".join(html.copyright_lines(doc)) + "\n</section>", lang, "backmatter"))
     return pages
 
@@ -95,7 +99,7 @@ def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[
     return out
 
 
-def _nav(doc: Document, pages: list[Page]) -> bytes:
+def _nav(doc: Document, pages: list[Page], print_pages: PageMap) -> bytes:
     def li(href: str, label: str, kids: list[tuple[str, str]]) -> str:
         sub = "".join(f'<li><a href="{a(h[5:])}">{t(lab)}</a></li>' for h, lab in kids)
         return f'<li><a href="{a(href[5:])}">{t(label)}</a>{"<ol>" + sub + "</ol>" if sub else ""}</li>\n'
@@ -106,6 +110,9 @@ def _nav(doc: Document, pages: list[Page]) -> bytes:
     landmarks = "".join(f'<li><a epub:type="{k}" href="{a(f[5:])}">{t(title)}</a></li>\n' for k, f, title in marks)
     body = (f'<nav id="toc" epub:type="toc" role="doc-toc">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n'
             f'<nav id="landmarks" epub:type="landmarks" hidden="hidden">\n<h2>Landmarks</h2>\n<ol>\n{landmarks}</ol>\n</nav>')
+    if print_pages.breaks:
+        files = {ch.id: f"{ch.id}.xhtml" for ch in doc.chapters} | {NOTE_ON_TEXT: "note-on-the-text.xhtml"}
+        body += "\n" + page_list_nav(print_pages, files)
     return xhtml("Contents", body, doc.meta.lang, "frontmatter")
 
 
@@ -135,7 +142,7 @@ def modified_time(doc: Document) -> dt.datetime:
     return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
 
 
-def _metadata(book: epub.EpubBook, doc: Document) -> None:
+def _metadata(book: epub.EpubBook, doc: Document, print_pages: PageMap) -> None:
     m = doc.meta
     book.set_identifier(m.identifier)
     book.set_title(m.title)
@@ -154,7 +161,7 @@ def _metadata(book: epub.EpubBook, doc: Document) -> None:
     book.add_metadata("DC", "date", m.date)
     for s in m.subjects:
         book.add_metadata("DC", "subject", s)
-    for prop, value in accessibility_metadata(doc):
+    for prop, value in accessibility_metadata(doc, print_pages):
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
@@ -179,14 +186,16 @@ def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str) -> bytes:
+def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str,
+                print_pages: PageMap = PageMap((), "")) -> bytes:
+    """print_pages: where the print edition's pages begin; when given, the EPUB carries its page list."""
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
-    _metadata(book, doc)
-    pages = _pages(doc, cover_alt)
+    _metadata(book, doc, print_pages)
+    pages = _pages(doc, cover_alt, print_pages)
     book.add_item(_item("css", "css/book.css", "text/css", (styles_dir / "epub.css").read_bytes()))
     book.add_item(_item("cover-image", "images/cover.png", "image/png", cover_png, ["cover-image"]))
-    nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages), ["nav"])
+    nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages, print_pages), ["nav"])
     book.add_item(nav)
     for i, (href, path) in enumerate(sorted(images(doc).items())):
         media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"

@@ -18,6 +18,8 @@ from pipeline.model import Code, Document, Text, Trim
 from pipeline.walk import images, iter_block_inlines
 from pipeline.render import html
 from pipeline.render.footnote_fit import break_rules, find_displaced
+from pipeline.pagemap import PageMap
+from pipeline.render.print_pages import label_finisher, page_map
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
@@ -30,6 +32,7 @@ class PrintResult:
     pages: int
     warnings: tuple[str, ...]
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
+    page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
 
 
 _INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
@@ -108,7 +111,19 @@ class _LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
+# Accessibility: the default print PDF is PDF/UA-1 (tagged, /Lang, title shown in the title bar).
+PDF_VARIANT = "pdf/ua-1"
+
+
+def print_edition(doc: Document) -> str:
+    """Names the print edition whose pages the EPUB's page list follows (its pageBreakSource)."""
+    m = doc.meta
+    made = ", ".join(x for x in (m.publisher, m.date[:4]) if x)
+    return f"{m.title}, print edition ({made}; {m.trim.name} trim), {m.identifier}"
+
+
+def render_pdf(doc: Document, styles_dir: Path, write: bool = True) -> PrintResult:
+    """Lays the book out; with write=False only the layout is made (for the page map), no PDF."""
     # The images the model names, and no other file of the manuscript folder.
     fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
@@ -132,11 +147,13 @@ def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
             if not new:
                 break
             fixes = "\n".join([fixes, *new]).strip()
-        pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=doc.meta.identifier.encode(),
+                                 finisher=label_finisher(document.pages)) if write else b""
     finally:
         logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as
     # WeasyPrint's own message, which names no file or line.
     warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)))
+    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)),
+                       page_map(document.pages, print_edition(doc)))
