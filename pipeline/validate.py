@@ -7,6 +7,7 @@ a summary and exits 1 if anything is wrong.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -111,6 +112,20 @@ class PdfReport:
     outline: tuple[str, ...]
     title: str
     tagged: bool
+    lang: str = ""
+    pdf_ua: str = ""  # the PDF/UA part its XMP declares ("1"), or ""
+    page_labels: tuple[str, ...] = ()  # what a viewer's page box shows for each page
+
+
+def _label_ranges(labels: tuple[str, ...]) -> str:
+    """'i-vi, 1-25': the labels as runs of one style."""
+    runs: list[list[str]] = []
+    for label in labels:
+        if runs and label.isdigit() == runs[-1][-1].isdigit():
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
@@ -141,6 +156,9 @@ def pdf_report(path: Path) -> PdfReport:
         return out
 
     meta = reader.metadata or {}
+    root = reader.trailer["/Root"]
+    xmp = reader.xmp_metadata.stream.get_data().decode("utf-8", "replace") if reader.xmp_metadata else ""
+    ua = next(iter(re.findall(r'pdfuaid:part="(\d)"', xmp)), "")
     return PdfReport(
         pages=len(reader.pages),
         page_size_mm=(round(float(box.width) * _MM_PER_PT, 1), round(float(box.height) * _MM_PER_PT, 1)),
@@ -148,7 +166,10 @@ def pdf_report(path: Path) -> PdfReport:
         unembedded=frozenset(unembedded),
         outline=tuple(titles(reader.outline)),
         title=str(meta.get("/Title", "")),
-        tagged="/StructTreeRoot" in reader.trailer["/Root"],
+        tagged="/StructTreeRoot" in root,
+        lang=str(root.get("/Lang", "")),
+        pdf_ua=ua,
+        page_labels=tuple(reader.page_labels) if "/PageLabels" in root else (),
     )
 
 
@@ -171,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in (p for p in args if p.suffix == ".pdf"):
         r = pdf_report(path)
         print(f"{path}: {r.pages} pages, {r.page_size_mm[0]} x {r.page_size_mm[1]} mm, "
-              f"fonts {', '.join(sorted(r.fonts))}, {'tagged' if r.tagged else 'NOT tagged'}, "
-              f"{len(r.outline)} outline entries")
+              f"fonts {', '.join(sorted(r.fonts))}, {'tagged' if r.tagged else 'NOT tagged'}"
+              f"{' PDF/UA-' + r.pdf_ua if r.pdf_ua else ''}, language {r.lang or 'NOT set'}, "
+              f"page labels {_label_ranges(r.page_labels) or 'none'}, {len(r.outline)} outline entries")
         if r.unembedded:
             print(f"  fonts not embedded: {', '.join(sorted(r.unembedded))}")
             ok = False

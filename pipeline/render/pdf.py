@@ -91,11 +91,12 @@ def print_html(doc: Document) -> str:
     chapters = "\n".join(html.chapter_section(ch, OPTS) for ch in doc.chapters)
     back = (f'<section class="back note-on-text">\n{html.note_on_text(doc, OPTS)}\n</section>'
             if html.has_corrections(doc) else "")
-    authors = ", ".join(c.name for c in m.authors)
+    # One <meta name="author"> an author: the PDF's XMP (PDF/UA) then lists each as a dc:creator.
+    authors = "".join(f'<meta name="author" content="{a(c.name)}"/>\n' for c in m.authors)
     keywords = ", ".join(m.subjects)
     return (
         f'<!DOCTYPE html>\n<html lang="{a(m.lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(m.title)}</title>\n'
-        f'<meta name="author" content="{a(authors)}"/>\n<meta name="description" content="{a(m.description)}"/>\n'
+        f'{authors}<meta name="description" content="{a(m.description)}"/>\n'
         f'<meta name="keywords" content="{a(keywords)}"/>\n<meta name="generator" content="pipeline"/>\n'
         f'<meta name="dcterms.created" content="{a(m.date)}"/>\n<meta name="dcterms.modified" content="{a(m.date)}"/>\n'
         f'</head>\n<body data-title="{a(m.title)}">\n{_front_matter(doc)}<main>\n{chapters}\n{back}\n</main>\n</body>\n</html>\n'
