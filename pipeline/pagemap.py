@@ -38,6 +38,7 @@ class PageMap:
 
     breaks: tuple[PageBreak, ...]
     source: str  # names the print edition, for the EPUB's pageBreakSource
+    lengths: tuple[tuple[str, int], ...] = ()  # (region, counted characters laid out), to check against
 
     def in_region(self, region: str) -> list[PageBreak]:
         return [b for b in self.breaks if b.region == region]

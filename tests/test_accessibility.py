@@ -13,10 +13,18 @@ import pypdf
 import pytest
 from lxml import etree
 
+from pipeline.build import STYLES_DIR
 from pipeline.cli import main
+from pipeline.diagnostics import Collector
+from pipeline.load import load_normalised
+from pipeline.pagemap import NOTE_ON_TEXT
+from pipeline.render import html
+from pipeline.render.epub_pages import counted_text
+from pipeline.render.pdf import render_pdf
 from pipeline.validate import run_ace, run_epubcheck
 
 from conftest import FIXTURES, Built, build_into
+from test_docs import example_book  # noqa: F401  (a fixture: the doc's examples, every feature in one book)
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf"}
@@ -275,3 +283,33 @@ def test_pdf_outline_leads_to_the_folios_of_the_contents(reader: pypdf.PdfReader
         match = [t for t in top if t.lower().startswith(title.strip().lower()[:12])]
         assert match and top[match[0]] == folio, (title, folio, top)
     assert len(listed) >= 3
+
+
+# -- the page map: print and EPUB count the same running text -----------------------------------
+
+def _lengths_both_ways(source: Path) -> tuple[dict[str, int], dict[str, int]]:
+    doc = load_normalised(source, Collector())
+    assert doc is not None
+    printed = dict(render_pdf(doc, STYLES_DIR, write=False).page_map.lengths)
+    opts = html.HtmlOptions(epub=True)
+    epub = {ch.id: counted_text(html.chapter_section(ch, opts)) for ch in doc.chapters}
+    if html.has_corrections(doc):
+        epub[NOTE_ON_TEXT] = counted_text(html.note_on_text(doc, opts))
+    return printed, {region: n for region, n in epub.items() if n}
+
+
+@pytest.mark.parametrize("name", ["tiny", "resources"])
+def test_print_and_epub_count_the_same_text(name: str) -> None:
+    printed, epub = _lengths_both_ways(FIXTURES / name)
+    assert printed == epub and len(epub) >= 2
+
+
+def test_print_and_epub_count_the_same_text_in_every_kind_of_block(example_book) -> None:  # type: ignore[no-untyped-def]
+    """Tables, lists, verse, figures, code, notes in headings and notes called twice."""
+    printed, epub = _lengths_both_ways(example_book.source)
+    assert printed == epub and len(epub) >= 20
+
+
+def test_print_and_epub_count_the_same_text_in_the_anthology(anthology: Built) -> None:
+    printed, epub = _lengths_both_ways(anthology.source)
+    assert printed == epub and set(epub) == {"cliff-living-hell", "leblanc-darker-the-night", NOTE_ON_TEXT}

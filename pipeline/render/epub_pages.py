@@ -40,14 +40,9 @@ def marker(label: str) -> str:
             f'aria-label="{a(label)}"></span>')
 
 
-def insert_page_breaks(markup: str, breaks: list[PageBreak]) -> str:
-    """The markup with a page break marker before the counted character of each break's offset
-    (moved back to the start of its word); a break past the end goes after the last character."""
-    if not breaks:
-        return markup
-    tokens = _TOKEN.findall(markup)
-    assert "".join(tokens) == markup
-    positions: list[int] = []  # token index of each counted character
+def _counted_positions(tokens: list[str]) -> list[int]:
+    """Token index of each counted character of the running text."""
+    positions: list[int] = []
     skip_depth, stack = 0, []  # open elements, and how many of them are skipped
     for i, tok in enumerate(tokens):
         if tok.startswith("</"):
@@ -60,6 +55,22 @@ def insert_page_breaks(markup: str, breaks: list[PageBreak]) -> str:
                 skip_depth += skipped
         elif not skip_depth and counts(_char(tok)):
             positions.append(i)
+    return positions
+
+
+def counted_text(markup: str) -> int:
+    """Counted characters of the markup's running text (as the print layout counts its own)."""
+    return len(_counted_positions(_TOKEN.findall(markup)))
+
+
+def insert_page_breaks(markup: str, breaks: list[PageBreak]) -> str:
+    """The markup with a page break marker before the counted character of each break's offset
+    (moved back to the start of its word); a break past the end goes after the last character."""
+    if not breaks:
+        return markup
+    tokens = _TOKEN.findall(markup)
+    assert "".join(tokens) == markup
+    positions = _counted_positions(tokens)
     insert_at: dict[int, list[str]] = {}
     for brk in breaks:
         if brk.offset < len(positions):

@@ -109,4 +109,4 @@ def page_map(pages: list[Any], source: str) -> PageMap:
     labels = page_labels(pages)
     body = first_body_page(pages)
     breaks = tuple(PageBreak(labels[i], *starts[i]) for i in range(body, len(pages)) if starts[i] and starts[i][0])
-    return PageMap(breaks, source)
+    return PageMap(breaks, source, tuple(seen.items()))
