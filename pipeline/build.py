@@ -11,6 +11,7 @@ from typing import Callable
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.load import load_normalised
 from pipeline.model import Document
+from pipeline.pagemap import PageMap
 from pipeline.render.cover import render_cover_png
 from pipeline.render.epub import render_epub
 from pipeline.render.pdf import render_pdf
@@ -78,16 +79,19 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
     outputs: dict[Path, bytes] = {}
     pages = 0
-    # The print layout is made even for --only epub: the EPUB's page list comes from it, so the
-    # EPUB is the same whichever files are asked for (only the PDF's writing is skipped).
-    progress("laying out PDF")
-    printed = render_pdf(doc, styles_dir, write=only != "epub")
+    # The EPUB's page list comes from the print layout, so the PDF is laid out first. --only epub
+    # skips the layout (it is most of a build's time): that EPUB has no page list and claims none.
+    printed = None
+    if only in ("", "pdf"):
+        progress("laying out PDF")
+        printed = render_pdf(doc, styles_dir)
     if only in ("", "epub"):
         progress("rendering cover")
         cover = _cover(doc, root, styles_dir)
         progress("writing EPUB")
-        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), printed.page_map)
-    if only in ("", "pdf"):
+        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc),
+                                         printed.page_map if printed else PageMap((), ""))
+    if printed:
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")
         for pos, char in printed.missing_glyphs:
