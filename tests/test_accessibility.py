@@ -320,3 +320,13 @@ def test_print_and_epub_count_the_same_text_in_every_kind_of_block(example_book)
 def test_print_and_epub_count_the_same_text_in_the_anthology(anthology: Built) -> None:
     printed, epub = _lengths_both_ways(anthology.source)
     assert printed == epub and set(epub) == {"cliff-living-hell", "leblanc-darker-the-night", NOTE_ON_TEXT}
+
+
+def test_pdf_figures_and_links_are_described(resources_built: Built) -> None:
+    reader = pypdf.PdfReader(resources_built.pdf)
+    alts = [str(node.get("/Alt")) for kind, node in structure(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+            if kind == "/Figure"]
+    assert alts == ["A red rectangle standing for a map", "A blue rectangle"]
+    described = {str(annot.get_object()["/Contents"]) for page in reader.pages for annot in page.get("/Annots") or []}
+    # where each link goes, by name: chapters from the contents, headings from the text
+    assert described == {"Link to One", "Link to Two", "Link to First place", "Link to Second place"}

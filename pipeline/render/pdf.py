@@ -19,7 +19,9 @@ from pipeline.walk import images, iter_block_inlines
 from pipeline.render import html
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.pagemap import PageMap
-from pipeline.render.print_pages import label_finisher, page_map
+from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
+                                               page_labels_finisher)
+from pipeline.render.print_pages import first_body_page, page_map
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
@@ -148,8 +150,10 @@ def render_pdf(doc: Document, styles_dir: Path, write: bool = True) -> PrintResu
             if not new:
                 break
             fixes = "\n".join([fixes, *new]).strip()
+        finish = chain(page_labels_finisher(first_body_page(document.pages), len(document.pages)),
+                       link_descriptions_finisher(link_targets(doc)))
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=doc.meta.identifier.encode(),
-                                 finisher=label_finisher(document.pages)) if write else b""
+                                 finisher=finish) if write else b""
     finally:
         logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as

@@ -2,7 +2,7 @@
 
 Labels follow print.css: the pages before the body count in lower-case roman from i,
 the body in arabic from 1 (`@page :nth(1 of body) { counter-reset: page 1 }`). The PDF
-carries them as its /PageLabels, so a viewer's page box shows the printed folio.
+carries them as its /PageLabels (pdf_accessibility.py), so a viewer's page box shows the folio.
 The page map gives, for each body page, the first character of running text that
 starts on it, as a region and a count of characters (pipeline.pagemap).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import pydyf
 from weasyprint.formatting_structure import boxes
 
 from pipeline.pagemap import NOTE_ON_TEXT, PageBreak, PageMap, counted
@@ -36,19 +35,6 @@ def first_body_page(pages: list[Any]) -> int:
 def page_labels(pages: list[Any]) -> list[str]:
     body = first_body_page(pages)
     return [roman(i + 1) if i < body else str(i - body + 1) for i in range(len(pages))]
-
-
-def label_finisher(pages: list[Any]) -> Any:
-    """A write_pdf finisher adding /PageLabels: lower roman from i, then decimal from 1 at the body."""
-    body = first_body_page(pages)
-
-    def finish(document: Any, pdf: pydyf.PDF) -> None:
-        nums = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
-        if body < len(pages):
-            nums += [body, pydyf.Dictionary({"S": "/D"})]
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
-
-    return finish
 
 
 def _flow_text(page_box: Any) -> Iterator[Any]:
