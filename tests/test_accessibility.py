@@ -330,3 +330,27 @@ def test_pdf_figures_and_links_are_described(resources_built: Built) -> None:
     described = {str(annot.get_object()["/Contents"]) for page in reader.pages for annot in page.get("/Annots") or []}
     # where each link goes, by name: chapters from the contents, headings from the text
     assert described == {"Link to One", "Link to Two", "Link to First place", "Link to Second place"}
+
+
+def test_a_page_map_that_does_not_fit_the_text_is_left_out_with_a_warning(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Should print and EPUB ever count a chapter differently, markers would stand on the wrong
+    words: the build says so, and the EPUB has no page list and no page claims."""
+    import dataclasses
+
+    import pipeline.build
+
+    real = pipeline.build.render_pdf
+
+    def miscounted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        printed = real(*args, **kwargs)
+        lengths = tuple((region, n + 1) for region, n in printed.page_map.lengths)
+        return dataclasses.replace(printed, page_map=dataclasses.replace(printed.page_map, lengths=lengths))
+
+    monkeypatch.setattr(pipeline.build, "render_pdf", miscounted)
+    assert main(["build", str(tiny), "-o", str(tmp_path)]) == 0
+    assert "first.md:1:1: warning: the EPUB is built without the print edition's page list" in capsys.readouterr().err
+    epub = tmp_path / "a-tiny-book.epub"
+    assert "printPageNumbers" not in package(epub)["schema:accessibilityFeature"]
+    for name, root in xhtml_files(epub):
+        assert not [el for el in root.iter() if el.get(EPUB_TYPE) in ("pagebreak", "page-list")], name

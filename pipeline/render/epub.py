@@ -15,7 +15,7 @@ from pipeline.model import Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
-from pipeline.render.epub_pages import insert_page_breaks, page_list_nav
+from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.walk import all_ids, images, plain_text
 
@@ -83,6 +83,15 @@ def _pages(doc: Document, cover_alt: str, print_pages: PageMap) -> list[Page]:
                       '<section class="colophon" epub:type="colophon" role="doc-colophon">\n<h1>Copyright</h1>\n'
                       + "\n".join(html.copyright_lines(doc)) + "\n</section>", lang, "backmatter"))
     return pages
+
+
+def page_list_mismatches(doc: Document, print_pages: PageMap) -> list[str]:
+    """Regions (chapter ids, note-on-the-text) where the page map does not fit the EPUB's text."""
+    opts = HtmlOptions(epub=True)
+    markup = {ch.id: html.chapter_section(ch, opts) for ch in doc.chapters}
+    if html.has_corrections(doc):
+        markup[NOTE_ON_TEXT] = html.note_on_text(doc, opts)
+    return regions_that_differ(print_pages, markup)
 
 
 def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[tuple[str, str]]]]:

@@ -63,6 +63,13 @@ def counted_text(markup: str) -> int:
     return len(_counted_positions(_TOKEN.findall(markup)))
 
 
+def regions_that_differ(print_pages: PageMap, markup: dict[str, str]) -> list[str]:
+    """Regions whose running text the print layout counted differently from the EPUB's markup
+    (region -> markup): their markers would stand in the wrong places."""
+    laid_out = dict(print_pages.lengths)
+    return [region for region, text in markup.items() if laid_out.get(region, 0) != counted_text(text)]
+
+
 def insert_page_breaks(markup: str, breaks: list[PageBreak]) -> str:
     """The markup with a page break marker before the counted character of each break's offset
     (moved back to the start of its word); a break past the end goes after the last character."""
