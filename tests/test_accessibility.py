@@ -78,6 +78,12 @@ def test_ace_finds_no_violation_in_a_book_with_pictures(resources_built: Built) 
     assert report.clean, report.messages
 
 
+def test_ace_finds_no_violation_in_every_example_of_the_docs(example_book) -> None:  # type: ignore[no-untyped-def]
+    """Tables, lists, verse, epigraphs, figures, code, notes in headings, languages: one book."""
+    report = run_ace(example_book.out / "example.epub")
+    assert report.clean, report.messages
+
+
 # -- semantics ---------------------------------------------------------------------------------
 
 
