@@ -360,3 +360,25 @@ def test_a_page_map_that_does_not_fit_the_text_is_left_out_with_a_warning(
     assert "printPageNumbers" not in package(epub)["schema:accessibilityFeature"]
     for name, root in xhtml_files(epub):
         assert not [el for el in root.iter() if el.get(EPUB_TYPE) in ("pagebreak", "page-list")], name
+
+
+def test_ncx_carries_the_page_list_in_reading_order(anthology: Built) -> None:
+    """For reading systems that read only the EPUB 2 NCX."""
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    with zipfile.ZipFile(anthology.epub) as z:
+        ncx = etree.fromstring(z.read("EPUB/toc.ncx"))
+        nav = etree.fromstring(z.read("EPUB/text/nav.xhtml"))
+    targets = ncx.findall("n:pageList/n:pageTarget", ncx_ns)
+    listed = [a.text for a in nav.findall(".//x:nav[@epub:type='page-list']/x:ol/x:li/x:a", NS)]
+    assert [t.get("value") for t in targets] == listed and len(listed) == 25
+    assert [t.find("n:content", ncx_ns).get("src") for t in targets] == [
+        "text/" + a.get("href") for a in nav.findall(".//x:nav[@epub:type='page-list']/x:ol/x:li/x:a", NS)]
+    head = {m.get("name"): m.get("content") for m in ncx.findall("n:head/n:meta", ncx_ns)}
+    assert head["dtb:totalPageCount"] == "25" and head["dtb:maxPageNumber"] == "25"
+    pages = [int(t.get("playOrder")) for t in targets]
+    points = [int(p.get("playOrder")) for p in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}navPoint")]
+    assert pages == sorted(pages) and sorted(pages + points) == list(range(1, len(pages) + len(points) + 1))
+    # the second text opens after the last page of the first, and before its own first page
+    second = next(p for p in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}navPoint")
+                  if p.find("n:content", ncx_ns).get("src") == "text/leblanc-darker-the-night.xhtml")
+    assert pages[8] < int(second.get("playOrder")) < pages[9]

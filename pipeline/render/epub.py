@@ -120,28 +120,56 @@ def _nav(doc: Document, pages: list[Page], print_pages: PageMap) -> bytes:
     body = (f'<nav id="toc" epub:type="toc" role="doc-toc">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n'
             f'<nav id="landmarks" epub:type="landmarks" hidden="hidden">\n<h2>Landmarks</h2>\n<ol>\n{landmarks}</ol>\n</nav>')
     if print_pages.breaks:
-        files = {ch.id: f"{ch.id}.xhtml" for ch in doc.chapters} | {NOTE_ON_TEXT: "note-on-the-text.xhtml"}
+        files = {region: file[5:] for region, file in _region_files(doc).items()}  # beside nav.xhtml
         body += "\n" + page_list_nav(print_pages, files)
     return xhtml("Contents", body, doc.meta.lang, "frontmatter")
 
 
-def _ncx(doc: Document, pages: list[Page]) -> bytes:
-    points, order = [], 0
-    for href, label, kids in _toc_entries(doc, pages):
-        order += 1
+def _region_files(doc: Document) -> dict[str, str]:
+    """The file (relative to the package folder) holding each region of the page map."""
+    return {ch.id: f"text/{ch.id}.xhtml" for ch in doc.chapters} | {NOTE_ON_TEXT: "text/note-on-the-text.xhtml"}
+
+
+def _ncx(doc: Document, pages: list[Page], print_pages: PageMap) -> bytes:
+    """The EPUB 2 table of contents, with the page list for reading systems that read only this.
+    playOrder follows the reading order over contents entries and pages alike."""
+    bodies = {p.file: (i, p.body) for i, p in enumerate(pages)}
+
+    def position(src: str) -> tuple[int, int]:
+        file, _, fragment = src.partition("#")
+        index, body = bodies[file]
+        return index, body.find(f'id="{fragment}"') if fragment else -1
+
+    entries = _toc_entries(doc, pages)
+    files = _region_files(doc)
+    page_targets = [(b.label, f"{files[b.region]}#page-{b.label}") for b in print_pages.breaks]
+    sources = {href for href, _, kids in entries for href in [href, *(k for k, _ in kids)]}
+    sources |= {src for _, src in page_targets}
+    order = {src: n for n, src in enumerate(sorted(sources, key=position), 1)}
+    points, uid = [], 0
+    for href, label, kids in entries:
+        uid += 1
         inner = ""
-        for khref, klabel in kids:
-            order += 1
-            inner += (f'<navPoint id="np-{order}" playOrder="{order}"><navLabel><text>{t(klabel)}</text></navLabel>'
-                      f'<content src="{a(khref)}"/></navPoint>\n')
-        points.append(f'<navPoint id="np-{order - len(kids)}" playOrder="{order - len(kids)}"><navLabel><text>{t(label)}</text>'
+        for k, (khref, klabel) in enumerate(kids, 1):
+            inner += (f'<navPoint id="np-{uid + k}" playOrder="{order[khref]}"><navLabel>'
+                      f'<text>{t(klabel)}</text></navLabel><content src="{a(khref)}"/></navPoint>\n')
+        points.append(f'<navPoint id="np-{uid}" playOrder="{order[href]}"><navLabel><text>{t(label)}</text>'
                       f'</navLabel><content src="{a(href)}"/>\n{inner}</navPoint>\n')
+        uid += len(kids)
+    page_list = ""
+    if page_targets:
+        targets = "".join(f'<pageTarget id="pt-{a(label)}" type="normal" value="{a(label)}" playOrder="{order[src]}">'
+                          f'<navLabel><text>{t(label)}</text></navLabel><content src="{a(src)}"/></pageTarget>\n'
+                          for label, src in page_targets)
+        page_list = f'<pageList>\n<navLabel><text>Pages</text></navLabel>\n{targets}</pageList>\n'
+    numbers = [int(label) for label, _ in page_targets if label.isdigit()]
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">\n<head>\n'
         f'<meta name="dtb:uid" content="{a(doc.meta.identifier)}"/>\n<meta name="dtb:depth" content="2"/>\n'
-        '<meta name="dtb:totalPageCount" content="0"/>\n<meta name="dtb:maxPageNumber" content="0"/>\n</head>\n'
-        f'<docTitle><text>{t(doc.meta.title)}</text></docTitle>\n<navMap>\n{"".join(points)}</navMap>\n</ncx>\n'
+        f'<meta name="dtb:totalPageCount" content="{len(page_targets)}"/>\n'
+        f'<meta name="dtb:maxPageNumber" content="{max(numbers, default=0)}"/>\n</head>\n'
+        f'<docTitle><text>{t(doc.meta.title)}</text></docTitle>\n<navMap>\n{"".join(points)}</navMap>\n{page_list}</ncx>\n'
     ).encode("utf-8")
 
 
@@ -209,7 +237,7 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     for i, (href, path) in enumerate(sorted(images(doc).items())):
         media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"
         book.add_item(_item(f"image-{i}", href, media_type, Path(path).read_bytes()))
-    book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages)))
+    book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages, print_pages)))
     spine = []
     for i, p in enumerate(pages):
         item = _item(f"page-{i}", p.file, XHTML, xhtml(p.title, p.body, p.lang, p.body_type))
