@@ -201,6 +201,8 @@ def test_each_page_break_marker_is_where_the_print_page_begins(anthology: Built,
     for name, root in xhtml_files(anthology.epub):
         for marker in [el for el in root.iter() if el.get(EPUB_TYPE) == "pagebreak"]:
             index = page_of[marker.get("aria-label")]
+            # never inside a heading, whose accessible name the page number would join
+            assert not [e for e in marker.iterancestors() if re.fullmatch(r"\{[^}]*\}h[1-6]", e.tag)], marker.get("id")
             following = text_after(root, marker).split()
             # The marker stands before a word hyphenated across the turn of the page: compare
             # from the next word on.

@@ -4,7 +4,8 @@ The markers go where pipeline.pagemap says each page begins, counted over the
 chapter's XHTML as the print layout counted its text boxes: note asides and note
 calls are skipped, as print sets them apart. A marker never splits a word: a page
 that begins inside a word (hyphenated across the page turn) is marked before it,
-as the DAISY Knowledge Base advises, so a screen reader reads the word whole.
+so a screen reader reads the word whole; nor does it stand inside a heading, whose
+name it would join.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pipeline.render.html import a, t
 # Our own markup: tags, character references, and single characters. Attribute values are
 # escaped (quote=True), so a '>' never appears inside a tag.
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|[^<&]", re.S)
+_HEADING = re.compile(r"<h[1-6][\s>]")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'", "&nbsp;": "\u00a0"}
 
 
@@ -84,6 +86,12 @@ def insert_page_breaks(markup: str, breaks: list[PageBreak]) -> str:
             at = positions[brk.offset]
             while at > 0 and not tokens[at - 1].startswith("<") and not _char(tokens[at - 1]).isspace():
                 at -= 1  # back to the start of the word
+            k = at  # and out of a heading it opens, so the page number is not read as part of its name
+            while k > 0 and tokens[k - 1].startswith("<") and not tokens[k - 1].startswith("</") \
+                    and not tokens[k - 1].endswith("/>"):
+                k -= 1
+                if _HEADING.match(tokens[k]):
+                    at = k
         else:
             at = (positions[-1] + 1) if positions else len(tokens)
         insert_at.setdefault(at, []).append(marker(brk.label))
