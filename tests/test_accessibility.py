@@ -31,8 +31,8 @@ NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 SLUG = "the-darker-the-night-the-brighter-the-star"
 
-# DPUB-ARIA: the role each epub:type takes (EPUB Type to ARIA Role Authoring Guide). Types listed
-# with None have no role, or none allowed on the element carrying them (doc-cover belongs on the
+# DPUB-ARIA: the role each epub:type takes (EPUB Type to ARIA Role Authoring Guide). Types in
+# NO_ROLE have no role, or none allowed on the element carrying them (doc-cover belongs on the
 # cover's img, not its section). A type in neither set fails the test: decide it before using it.
 ROLE_OF = {
     "chapter": "doc-chapter", "appendix": "doc-appendix", "colophon": "doc-colophon", "toc": "doc-toc",
