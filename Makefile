@@ -1,6 +1,6 @@
 # make          set up (system packages, virtual environment) and build the book
 # make test     run the tests (sets up first)
-# make epub | pdf | check | clean | setup
+# make epub | pdf | check | check-tools | clean | setup
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
@@ -17,7 +17,12 @@ SYSTEM_PACKAGES := fonts-ebgaramond libharfbuzz-subset0 libpango-1.0-0 libpangof
                    default-jre-headless poppler-utils python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup system-packages book epub pdf check test bench clean
+# -- accessibility checker: DAISY Ace (pinned in .ci/ace/package-lock.json) on Debian's Chromium.
+# Node.js 20 or newer and npm are needed; Puppeteer's own browser is never downloaded.
+ACE_DIR := .ci/ace
+ACE     := $(ACE_DIR)/node_modules/.installed
+
+.PHONY: all setup system-packages check-tools book epub pdf check test bench clean
 
 all: book
 
@@ -44,10 +49,23 @@ epub: setup
 pdf: setup
 	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT) --only pdf
 
-check: book
+check-tools: $(ACE)
+
+$(ACE): $(ACE_DIR)/package-lock.json
+	@dpkg-query -W -f='$${Status}' chromium 2>/dev/null | grep -q "ok installed" || { \
+	  echo "installing system packages: chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v npm >/dev/null || { echo "installing system packages: nodejs npm"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { \
+	  echo "DAISY Ace needs Node.js 20 or newer; this machine has $$(node --version)"; exit 1; }
+	@cd $(ACE_DIR) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+check: book check-tools
 	@$(PY) -m pipeline.validate $(OUT)/$(SLUG).epub $(OUT)/$(SLUG).pdf
 
-test: setup
+test: setup check-tools
 	@$(PY) -m pytest -q
 
 clean:

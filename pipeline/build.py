@@ -11,8 +11,9 @@ from typing import Callable
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.load import load_normalised
 from pipeline.model import Document
+from pipeline.pagemap import PageMap
 from pipeline.render.cover import render_cover_png
-from pipeline.render.epub import render_epub
+from pipeline.render.epub import page_list_mismatches, render_epub
 from pipeline.render.pdf import render_pdf
 from pipeline.sources import display_path
 
@@ -78,14 +79,25 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
     outputs: dict[Path, bytes] = {}
     pages = 0
+    # The EPUB's page list comes from the print layout, so the PDF is laid out first. --only epub
+    # skips the layout (it is most of a build's time): that EPUB has no page list and claims none.
+    printed = None
+    if only in ("", "pdf"):
+        progress("laying out PDF")
+        printed = render_pdf(doc, styles_dir)
     if only in ("", "epub"):
         progress("rendering cover")
         cover = _cover(doc, root, styles_dir)
         progress("writing EPUB")
-        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc))
-    if only in ("", "pdf"):
-        progress("laying out PDF")
-        printed = render_pdf(doc, styles_dir)
+        page_map = printed.page_map if printed else PageMap((), "")
+        if page_map.breaks and (differ := page_list_mismatches(doc, page_map)):
+            # Markers would stand in the wrong places: better none (and no page claims).
+            where = next((ch.pos for ch in doc.chapters if ch.id in differ), doc.meta.pos)
+            diags.warning(where, "the EPUB is built without the print edition's page list: the print layout "
+                                 "counts this text differently (a bug in the pipeline; please report it)")
+            page_map = PageMap((), "")
+        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map)
+    if printed:
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")
         for pos, char in printed.missing_glyphs:

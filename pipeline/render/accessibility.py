@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pipeline.model import Document, Heading, Image, Note
+from pipeline.pagemap import PageMap
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 
-def accessibility_metadata(doc: Document) -> list[tuple[str, str]]:
-    """(property, value) pairs. The cover always has alt text; the book's own images are counted."""
+def accessibility_metadata(doc: Document, print_pages: PageMap = PageMap((), "")) -> list[tuple[str, str]]:
+    """(property, value) pairs. The cover always has alt text; the book's own images are counted.
+    Page numbers are claimed only when the EPUB carries the print edition's page list."""
     inlines = [i for ch in doc.chapters for b in ch.blocks for i in iter_block_inlines(b)]
     has_notes = any(isinstance(i, Note) for i in inlines)
     pictures = [i for i in inlines if isinstance(i, Image)]
@@ -16,6 +18,8 @@ def accessibility_metadata(doc: Document) -> list[tuple[str, str]]:
     has_sections = any(isinstance(b, Heading) for ch in doc.chapters for b in iter_blocks(ch.blocks))
     all_alt = images_without_alt == 0
     features = ["tableOfContents", "readingOrder", "displayTransformability"]
+    if print_pages.breaks:
+        features += ["printPageNumbers", "pageNavigation"]
     if has_sections or len(doc.chapters) > 1:
         features.insert(0, "structuralNavigation")
     if images_with_alt and all_alt:
@@ -25,6 +29,8 @@ def accessibility_metadata(doc: Document) -> list[tuple[str, str]]:
         "This publication conforms to EPUB Accessibility 1.1 at WCAG 2.1 Level AA. It has a table of contents, "
         "navigation by chapter" + (" and section" if has_sections else "") + ", and a logical reading order; "
         + ("notes are linked to and from their references; " if has_notes else "")
+        + ("the page numbers of the print edition are marked in the text and listed for navigation; "
+           if print_pages.breaks else "")
         + ("every image has a text alternative; " if images_with_alt and all_alt else "")
         + "the text can be restyled by the reader. It contains no hazards."
     )
@@ -32,6 +38,8 @@ def accessibility_metadata(doc: Document) -> list[tuple[str, str]]:
     pairs.append(("schema:accessModeSufficient", "textual" if all_alt else ",".join(modes)))
     pairs += [("schema:accessibilityFeature", f) for f in features]
     pairs.append(("schema:accessibilityHazard", "none"))
+    if print_pages.breaks:
+        pairs.append(("pageBreakSource", print_pages.source))
     pairs.append(("schema:accessibilitySummary", summary))
     pairs.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"))
     return pairs

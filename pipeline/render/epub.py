@@ -12,8 +12,10 @@ from pathlib import Path
 from ebooklib import epub
 
 from pipeline.model import Document
+from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
+from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.walk import all_ids, images, plain_text
 
@@ -52,7 +54,7 @@ def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/b
     ).encode("utf-8")
 
 
-def _pages(doc: Document, cover_alt: str) -> list[Page]:
+def _pages(doc: Document, cover_alt: str, print_pages: PageMap) -> list[Page]:
     m, lang = doc.meta, doc.meta.lang
     chapter_of = all_ids(doc)
     opts = HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
@@ -69,16 +71,27 @@ def _pages(doc: Document, cover_alt: str) -> list[Page]:
                       f'{sub}<p class="authors">{t(html.names(m))}</p>\n{edited}'
                       f'<p class="publisher">{t(m.publisher)}</p>\n</section>', lang, "frontmatter", "titlepage"))
     for ch in doc.chapters:
-        pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, html.chapter_section(ch, opts),
+        body = insert_page_breaks(html.chapter_section(ch, opts), print_pages.in_region(ch.id))
+        pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, body,
                           ch.meta.lang, "bodymatter", "bodymatter" if ch is doc.chapters[0] else ""))
     if html.has_corrections(doc):
         pages.append(Page("text/note-on-the-text.xhtml", "Note on the Text",
                           f'<section id="note-on-the-text-section" class="note-on-text" epub:type="appendix" role="doc-appendix">\n'
-                          f'{html.note_on_text(doc, opts)}\n</section>', lang, "backmatter"))
+                          f'{insert_page_breaks(html.note_on_text(doc, opts), print_pages.in_region(NOTE_ON_TEXT))}'
+                          '\n</section>', lang, "backmatter"))
     pages.append(Page("text/colophon.xhtml", "Copyright",
-                      '<section class="colophon" epub:type="colophon">\n<h1>Copyright</h1>\n'
+                      '<section class="colophon" epub:type="colophon" role="doc-colophon">\n<h1>Copyright</h1>\n'
                       + "\n".join(html.copyright_lines(doc)) + "\n</section>", lang, "backmatter"))
     return pages
+
+
+def page_list_mismatches(doc: Document, print_pages: PageMap) -> list[str]:
+    """Regions (chapter ids, note-on-the-text) where the page map does not fit the EPUB's text."""
+    opts = HtmlOptions(epub=True)
+    markup = {ch.id: html.chapter_section(ch, opts) for ch in doc.chapters}
+    if html.has_corrections(doc):
+        markup[NOTE_ON_TEXT] = html.note_on_text(doc, opts)
+    return regions_that_differ(print_pages, markup)
 
 
 def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -95,7 +108,7 @@ def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[
     return out
 
 
-def _nav(doc: Document, pages: list[Page]) -> bytes:
+def _nav(doc: Document, pages: list[Page], print_pages: PageMap) -> bytes:
     def li(href: str, label: str, kids: list[tuple[str, str]]) -> str:
         sub = "".join(f'<li><a href="{a(h[5:])}">{t(lab)}</a></li>' for h, lab in kids)
         return f'<li><a href="{a(href[5:])}">{t(label)}</a>{"<ol>" + sub + "</ol>" if sub else ""}</li>\n'
@@ -106,26 +119,57 @@ def _nav(doc: Document, pages: list[Page]) -> bytes:
     landmarks = "".join(f'<li><a epub:type="{k}" href="{a(f[5:])}">{t(title)}</a></li>\n' for k, f, title in marks)
     body = (f'<nav id="toc" epub:type="toc" role="doc-toc">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n'
             f'<nav id="landmarks" epub:type="landmarks" hidden="hidden">\n<h2>Landmarks</h2>\n<ol>\n{landmarks}</ol>\n</nav>')
+    if print_pages.breaks:
+        files = {region: file[5:] for region, file in _region_files(doc).items()}  # beside nav.xhtml
+        body += "\n" + page_list_nav(print_pages, files)
     return xhtml("Contents", body, doc.meta.lang, "frontmatter")
 
 
-def _ncx(doc: Document, pages: list[Page]) -> bytes:
-    points, order = [], 0
-    for href, label, kids in _toc_entries(doc, pages):
-        order += 1
+def _region_files(doc: Document) -> dict[str, str]:
+    """The file (relative to the package folder) holding each region of the page map."""
+    return {ch.id: f"text/{ch.id}.xhtml" for ch in doc.chapters} | {NOTE_ON_TEXT: "text/note-on-the-text.xhtml"}
+
+
+def _ncx(doc: Document, pages: list[Page], print_pages: PageMap) -> bytes:
+    """The EPUB 2 table of contents, with the page list for reading systems that read only this.
+    playOrder follows the reading order over contents entries and pages alike."""
+    bodies = {p.file: (i, p.body) for i, p in enumerate(pages)}
+
+    def position(src: str) -> tuple[int, int]:
+        file, _, fragment = src.partition("#")
+        index, body = bodies[file]
+        return index, body.find(f'id="{fragment}"') if fragment else -1
+
+    entries = _toc_entries(doc, pages)
+    files = _region_files(doc)
+    page_targets = [(b.label, f"{files[b.region]}#page-{b.label}") for b in print_pages.breaks]
+    sources = {href for href, _, kids in entries for href in [href, *(k for k, _ in kids)]}
+    sources |= {src for _, src in page_targets}
+    order = {src: n for n, src in enumerate(sorted(sources, key=position), 1)}
+    points, uid = [], 0
+    for href, label, kids in entries:
+        uid += 1
         inner = ""
-        for khref, klabel in kids:
-            order += 1
-            inner += (f'<navPoint id="np-{order}" playOrder="{order}"><navLabel><text>{t(klabel)}</text></navLabel>'
-                      f'<content src="{a(khref)}"/></navPoint>\n')
-        points.append(f'<navPoint id="np-{order - len(kids)}" playOrder="{order - len(kids)}"><navLabel><text>{t(label)}</text>'
+        for k, (khref, klabel) in enumerate(kids, 1):
+            inner += (f'<navPoint id="np-{uid + k}" playOrder="{order[khref]}"><navLabel>'
+                      f'<text>{t(klabel)}</text></navLabel><content src="{a(khref)}"/></navPoint>\n')
+        points.append(f'<navPoint id="np-{uid}" playOrder="{order[href]}"><navLabel><text>{t(label)}</text>'
                       f'</navLabel><content src="{a(href)}"/>\n{inner}</navPoint>\n')
+        uid += len(kids)
+    page_list = ""
+    if page_targets:
+        targets = "".join(f'<pageTarget id="pt-{a(label)}" type="normal" value="{a(label)}" playOrder="{order[src]}">'
+                          f'<navLabel><text>{t(label)}</text></navLabel><content src="{a(src)}"/></pageTarget>\n'
+                          for label, src in page_targets)
+        page_list = f'<pageList>\n<navLabel><text>Pages</text></navLabel>\n{targets}</pageList>\n'
+    numbers = [int(label) for label, _ in page_targets if label.isdigit()]
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">\n<head>\n'
         f'<meta name="dtb:uid" content="{a(doc.meta.identifier)}"/>\n<meta name="dtb:depth" content="2"/>\n'
-        '<meta name="dtb:totalPageCount" content="0"/>\n<meta name="dtb:maxPageNumber" content="0"/>\n</head>\n'
-        f'<docTitle><text>{t(doc.meta.title)}</text></docTitle>\n<navMap>\n{"".join(points)}</navMap>\n</ncx>\n'
+        f'<meta name="dtb:totalPageCount" content="{len(page_targets)}"/>\n'
+        f'<meta name="dtb:maxPageNumber" content="{max(numbers, default=0)}"/>\n</head>\n'
+        f'<docTitle><text>{t(doc.meta.title)}</text></docTitle>\n<navMap>\n{"".join(points)}</navMap>\n{page_list}</ncx>\n'
     ).encode("utf-8")
 
 
@@ -135,7 +179,7 @@ def modified_time(doc: Document) -> dt.datetime:
     return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
 
 
-def _metadata(book: epub.EpubBook, doc: Document) -> None:
+def _metadata(book: epub.EpubBook, doc: Document, print_pages: PageMap) -> None:
     m = doc.meta
     book.set_identifier(m.identifier)
     book.set_title(m.title)
@@ -154,7 +198,7 @@ def _metadata(book: epub.EpubBook, doc: Document) -> None:
     book.add_metadata("DC", "date", m.date)
     for s in m.subjects:
         book.add_metadata("DC", "subject", s)
-    for prop, value in accessibility_metadata(doc):
+    for prop, value in accessibility_metadata(doc, print_pages):
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
@@ -179,19 +223,21 @@ def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str) -> bytes:
+def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str,
+                print_pages: PageMap = PageMap((), "")) -> bytes:
+    """print_pages: where the print edition's pages begin; when given, the EPUB carries its page list."""
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
-    _metadata(book, doc)
-    pages = _pages(doc, cover_alt)
+    _metadata(book, doc, print_pages)
+    pages = _pages(doc, cover_alt, print_pages)
     book.add_item(_item("css", "css/book.css", "text/css", (styles_dir / "epub.css").read_bytes()))
     book.add_item(_item("cover-image", "images/cover.png", "image/png", cover_png, ["cover-image"]))
-    nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages), ["nav"])
+    nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages, print_pages), ["nav"])
     book.add_item(nav)
     for i, (href, path) in enumerate(sorted(images(doc).items())):
         media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"
         book.add_item(_item(f"image-{i}", href, media_type, Path(path).read_bytes()))
-    book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages)))
+    book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages, print_pages)))
     spine = []
     for i, p in enumerate(pages):
         item = _item(f"page-{i}", p.file, XHTML, xhtml(p.title, p.body, p.lang, p.body_type))

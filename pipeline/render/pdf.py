@@ -18,6 +18,10 @@ from pipeline.model import Code, Document, Text, Trim
 from pipeline.walk import images, iter_block_inlines
 from pipeline.render import html
 from pipeline.render.footnote_fit import break_rules, find_displaced
+from pipeline.pagemap import PageMap
+from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
+                                               page_labels_finisher)
+from pipeline.render.print_pages import first_body_page, page_map
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
@@ -30,6 +34,7 @@ class PrintResult:
     pages: int
     warnings: tuple[str, ...]
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
+    page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
 
 
 _INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
@@ -88,11 +93,12 @@ def print_html(doc: Document) -> str:
     chapters = "\n".join(html.chapter_section(ch, OPTS) for ch in doc.chapters)
     back = (f'<section class="back note-on-text">\n{html.note_on_text(doc, OPTS)}\n</section>'
             if html.has_corrections(doc) else "")
-    authors = ", ".join(c.name for c in m.authors)
+    # One <meta name="author"> an author: the PDF's XMP (PDF/UA) then lists each as a dc:creator.
+    authors = "".join(f'<meta name="author" content="{a(c.name)}"/>\n' for c in m.authors)
     keywords = ", ".join(m.subjects)
     return (
         f'<!DOCTYPE html>\n<html lang="{a(m.lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(m.title)}</title>\n'
-        f'<meta name="author" content="{a(authors)}"/>\n<meta name="description" content="{a(m.description)}"/>\n'
+        f'{authors}<meta name="description" content="{a(m.description)}"/>\n'
         f'<meta name="keywords" content="{a(keywords)}"/>\n<meta name="generator" content="pipeline"/>\n'
         f'<meta name="dcterms.created" content="{a(m.date)}"/>\n<meta name="dcterms.modified" content="{a(m.date)}"/>\n'
         f'</head>\n<body data-title="{a(m.title)}">\n{_front_matter(doc)}<main>\n{chapters}\n{back}\n</main>\n</body>\n</html>\n'
@@ -108,7 +114,19 @@ class _LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
+# Accessibility: the default print PDF is PDF/UA-1 (tagged, /Lang, title shown in the title bar).
+PDF_VARIANT = "pdf/ua-1"
+
+
+def print_edition(doc: Document) -> str:
+    """Names the print edition whose pages the EPUB's page list follows (its pageBreakSource)."""
+    m = doc.meta
+    made = ", ".join(x for x in (m.publisher, m.date[:4]) if x)
+    return f"{m.title}, print edition ({made}; {m.trim.name} trim), {m.identifier}"
+
+
+def render_pdf(doc: Document, styles_dir: Path, write: bool = True) -> PrintResult:
+    """Lays the book out; with write=False only the layout is made (for the page map), no PDF."""
     # The images the model names, and no other file of the manuscript folder.
     fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
@@ -132,11 +150,15 @@ def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
             if not new:
                 break
             fixes = "\n".join([fixes, *new]).strip()
-        pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
+        finish = chain(page_labels_finisher(first_body_page(document.pages), len(document.pages)),
+                       link_descriptions_finisher(link_targets(doc)))
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=doc.meta.identifier.encode(),
+                                 finisher=finish) if write else b""
     finally:
         logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as
     # WeasyPrint's own message, which names no file or line.
     warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)))
+    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)),
+                       page_map(document.pages, print_edition(doc)))
