@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -30,6 +31,21 @@ class PrintResult:
     pages: int
     warnings: tuple[str, ...]
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
+    layout: Any = field(default=None, compare=False, repr=False)  # weasyprint.Document, for preflight
+
+
+@dataclass(frozen=True)
+class PressOptions:
+    """What a print profile asks of the layout (pipeline/render/press.py makes these)."""
+
+    css: str = ""  # applied after print.css: bleed, marks, colours
+    min_inner_mm: Callable[[int], float] = lambda pages: 0.0  # inside margin for a page count
+    pdf_options: tuple[tuple[str, Any], ...] = ()  # more write_pdf options (pdf_variant, ...)
+    finisher: Callable[[Any, Any], None] | None = None  # edits the PDF objects before writing
+    tool_files: tuple[Path, ...] = ()  # files of the tool the CSS may read (an ICC profile)
+
+
+PROOF = PressOptions()
 
 
 _INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
@@ -51,10 +67,10 @@ def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
     return found
 
 
-def page_css(trim: Trim) -> str:
+def page_css(trim: Trim, min_inner_mm: float = 0.0) -> str:
     """Page size equals the trim; margins mirror, wider on the inside (the gutter)."""
     w, h = trim.width_mm, trim.height_mm
-    top, bottom, inner, outer = 0.085 * h, 0.105 * h, 0.145 * w, 0.105 * w
+    top, bottom, inner, outer = 0.085 * h, 0.105 * h, max(0.145 * w, min_inner_mm), 0.105 * w
     return (f"@page {{ size: {w:.2f}mm {h:.2f}mm; margin: {top:.1f}mm {outer:.1f}mm {bottom:.1f}mm {inner:.1f}mm; }}\n"
             f"@page :left {{ margin-left: {outer:.1f}mm; margin-right: {inner:.1f}mm; }}\n"
             f"@page :right {{ margin-left: {inner:.1f}mm; margin-right: {outer:.1f}mm; }}\n")
@@ -108,35 +124,41 @@ class _LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
+def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF) -> PrintResult:
     # The images the model names, and no other file of the manuscript folder.
-    fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
+    fetcher = LocalFetcher([styles_dir, font_dir(), *press.tool_files, *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = print_html(doc)
     fixes = ""
+    inner = press.min_inner_mm(0)
     try:
         for _ in range(MAX_LAYOUTS):
             # @font-face rules only take effect through a FontConfiguration shared with the render.
             fonts = FontConfiguration()
+            profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
             stylesheets = [
-                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=fixes or "/* no fixes */", font_config=fonts),
+                weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
+                               url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
             ]
-            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/",
-                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/", url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            if not new:
+            # The gutter depends on the page count: lay out again if the count asks for another.
+            needed = press.min_inner_mm(len(document.pages))
+            if not new and needed == inner:
                 break
-            fixes = "\n".join([fixes, *new]).strip()
-        pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
+            fixes, inner = "\n".join([fixes, *new]).strip(), needed
+        options = {"pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(), **dict(press.pdf_options)}
+        pdf = document.write_pdf(finisher=press.finisher, **options)
     finally:
         logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as
     # WeasyPrint's own message, which names no file or line.
     warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)))
+    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)), document)

@@ -1,0 +1,93 @@
+"""A print profile -> what the PDF renderer needs: bleed and marks as CSS, the gutter for
+the page count, PDF/X options with a CMYK output intent, and exact page boxes.
+
+WeasyPrint sets MediaBox from the CSS page size plus `bleed`, TrimBox at the page size,
+and BleedBox at most 10 pt outside the trim. Bleed is per side (bleed-left, ...), so KDP's
+"top, bottom and outside edge" is CSS on :left and :right pages; the finisher then
+sets BleedBox to exactly the profile's bleed (marks for offset lie outside it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydyf
+
+from pipeline.print_profiles import (BLEED_IN, CMYK_CONDITION, CMYK_CONDITION_INFO, CMYK_PROFILE,
+                                     MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, Profile, gutter_in)
+from pipeline.render.pdf import PressOptions
+
+# Black and every colour print.css names, as device CMYK: text in K only (rich black
+# would misregister on fine type).
+CMYK_CSS = """
+html { color: device-cmyk(0 0 0 1); }
+@page { @footnote { border-top-color: device-cmyk(0 0 0 1); } }
+"""
+
+
+def bleed_sides(profile: Profile, verso: bool) -> dict[str, float]:
+    """Bleed in inches per side of a page; verso pages have the spine on their right."""
+    b = profile.bleed_in
+    if not profile.outside_only:
+        return {"top": b, "right": b, "bottom": b, "left": b}
+    return {"top": b, "bottom": b, "left": b if verso else 0.0, "right": 0.0 if verso else b}
+
+
+def _css(profile: Profile) -> str:
+    rules = []
+    if profile.bleed_in:
+        outer = profile.bleed_in + (MARKS_AREA_IN if profile.crop_marks else 0.0)
+        if profile.outside_only:
+            rules += [f"@page {{ bleed: {outer}in; }}",
+                      "@page :left { bleed-right: 0; }",
+                      "@page :right { bleed-left: 0; }"]
+        else:
+            rules.append(f"@page {{ bleed: {outer}in; }}")
+    if profile.crop_marks:
+        rules.append("@page { marks: crop; }")
+    if profile.cmyk:
+        rules.append(CMYK_CSS.strip())
+        rules.append(f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}')
+    return "\n".join(rules)
+
+
+def _pages(pdf: pydyf.PDF) -> list[pydyf.Dictionary]:
+    return [obj for obj in pdf.objects
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
+
+
+def _finisher(profile: Profile) -> Any:
+    def finish(document: Any, pdf: pydyf.PDF) -> None:
+        # Exact BleedBox: the trim grown by the profile's bleed on each bled side.
+        for number, page in enumerate(_pages(pdf), 1):
+            left, top, right, bottom = (float(v) for v in page["TrimBox"])
+            sides = {k: v * PT_PER_IN for k, v in bleed_sides(profile, verso=number % 2 == 0).items()}
+            # pydyf boxes here run top-down like WeasyPrint's: "top" is the smaller y.
+            y0, y1 = min(top, bottom), max(top, bottom)
+            page["BleedBox"] = pydyf.Array([left - sides["left"], y0 - sides["top"],
+                                            right + sides["right"], y1 + sides["bottom"]])
+        if profile.cmyk and "OutputIntents" in pdf.catalog:
+            # A registered condition, not the profile's file path, names the printing condition.
+            intent = pdf.catalog["OutputIntents"][0]
+            intent["OutputConditionIdentifier"] = pydyf.String(CMYK_CONDITION)
+            intent["OutputCondition"] = pydyf.String("SWOP coated")
+            intent["RegistryName"] = pydyf.String("http://www.color.org")
+            intent["Info"] = pydyf.String(CMYK_CONDITION_INFO)
+    return finish
+
+
+def press_options(profile: Profile) -> PressOptions:
+    if not profile.for_print:
+        return PressOptions()
+
+    def min_inner_mm(pages: int) -> float:
+        return gutter_in(max(pages, 1)) * MM_PER_IN if profile.gutter_from_pages else 0.0
+
+    options: tuple[tuple[str, Any], ...] = ()
+    if profile.pdf_variant:
+        options = (("pdf_variant", profile.pdf_variant),)
+    return PressOptions(css=_css(profile), min_inner_mm=min_inner_mm, pdf_options=options,
+                        finisher=_finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
+
+
+__all__ = ["BLEED_IN", "bleed_sides", "press_options"]
