@@ -66,14 +66,19 @@ def _finisher(profile: Profile) -> Any:
             y0, y1 = min(top, bottom), max(top, bottom)
             page["BleedBox"] = pydyf.Array([left - sides["left"], y0 - sides["top"],
                                             right + sides["right"], y1 + sides["bottom"]])
-        if profile.cmyk and "OutputIntents" in pdf.catalog:
-            # A registered condition, not the profile's file path, names the printing condition.
-            intent = pdf.catalog["OutputIntents"][0]
-            intent["OutputConditionIdentifier"] = pydyf.String(CMYK_CONDITION)
-            intent["OutputCondition"] = pydyf.String("SWOP coated")
-            intent["RegistryName"] = pydyf.String("http://www.color.org")
-            intent["Info"] = pydyf.String(CMYK_CONDITION_INFO)
+        if profile.cmyk:
+            fix_output_intent(document, pdf)
     return finish
+
+
+def fix_output_intent(document: Any, pdf: pydyf.PDF) -> None:
+    """Name the printing condition by its registered name, not by the profile's file path."""
+    if "OutputIntents" in pdf.catalog:
+        intent = pdf.catalog["OutputIntents"][0]
+        intent["OutputConditionIdentifier"] = pydyf.String(CMYK_CONDITION)
+        intent["OutputCondition"] = pydyf.String("SWOP coated")
+        intent["RegistryName"] = pydyf.String("http://www.color.org")
+        intent["Info"] = pydyf.String(CMYK_CONDITION_INFO)
 
 
 def press_options(profile: Profile) -> PressOptions:
@@ -90,4 +95,4 @@ def press_options(profile: Profile) -> PressOptions:
                         finisher=_finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
 
 
-__all__ = ["BLEED_IN", "bleed_sides", "press_options"]
+__all__ = ["BLEED_IN", "bleed_sides", "fix_output_intent", "press_options"]
