@@ -84,6 +84,9 @@ def fix_output_intent(document: Any, pdf: pydyf.PDF) -> None:
 def press_options(profile: Profile) -> PressOptions:
     if not profile.for_print:
         return PressOptions()
+    if profile.cmyk and not CMYK_PROFILE.is_file():
+        raise RuntimeError(f"the CMYK output profile {CMYK_PROFILE} is missing: run 'make setup', "
+                           "which installs the Debian package libgs-common")
 
     def min_inner_mm(pages: int) -> float:
         return gutter_in(max(pages, 1)) * MM_PER_IN if profile.gutter_from_pages else 0.0
