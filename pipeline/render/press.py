@@ -43,8 +43,6 @@ def _css(profile: Profile) -> str:
                       "@page :right { bleed-left: 0; }"]
         else:
             rules.append(f"@page {{ bleed: {outer}in; }}")
-    if profile.crop_marks:
-        rules.append("@page { marks: crop; }")
     if profile.cmyk:
         rules.append(CMYK_CSS.strip())
         rules.append(f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}')
@@ -66,9 +64,34 @@ def _finisher(profile: Profile) -> Any:
             y0, y1 = min(top, bottom), max(top, bottom)
             page["BleedBox"] = pydyf.Array([left - sides["left"], y0 - sides["top"],
                                             right + sides["right"], y1 + sides["bottom"]])
+            if profile.crop_marks:
+                _add_crop_marks(pdf, page, (left, y0, right, y1), profile.bleed_in * PT_PER_IN)
         if profile.cmyk:
             fix_output_intent(document, pdf)
     return finish
+
+
+def _add_crop_marks(pdf: pydyf.PDF, page: pydyf.Dictionary, trim: tuple[float, float, float, float],
+                    bleed: float) -> None:
+    """Crop marks in registration colour (all four inks), outside the bleed. WeasyPrint's own
+    `marks: crop` are drawn in RGB, which PDF/X-1a does not allow."""
+    x0, y0, x1, y1 = trim
+    start, end = bleed + 3, bleed + 3 + 18  # pt from the trim: a gap past the bleed, then the mark
+    lines = []
+    for x, dx in ((x0, -1), (x1, 1)):
+        for y in (y0, y1):
+            lines.append(f"{x + dx * start:.3f} {y:.3f} m {x + dx * end:.3f} {y:.3f} l S")
+    for y, dy in ((y0, -1), (y1, 1)):
+        for x in (x0, x1):
+            lines.append(f"{x:.3f} {y + dy * start:.3f} m {x:.3f} {y + dy * end:.3f} l S")
+    # The page's own stream leaves its transformation in place: wrap it in q ... Q first.
+    # Its page coordinates run down from the top (WeasyPrint's), mirrored by that transformation,
+    # so the marks are drawn after Q, in the PDF's own coordinates.
+    before = pydyf.Stream([b"q"])
+    marks = pydyf.Stream([b"Q", b"/Artifact BMC q 0.25 w 1 1 1 1 K", *(line.encode() for line in lines), b"Q EMC"])
+    pdf.add_object(before)
+    pdf.add_object(marks)
+    page["Contents"] = pydyf.Array([before.reference, page["Contents"], marks.reference])
 
 
 def fix_output_intent(document: Any, pdf: pydyf.PDF) -> None:
