@@ -121,15 +121,19 @@ def _text(box: Any) -> str:
 
 
 def _overfull(page_box: Any) -> Iterator[tuple[float, str]]:
-    """(points past the measure, text) of each line wider than its block."""
-    for box in _flow(page_box):
-        if not isinstance(box, boxes.LineBox):
+    """(points past the measure, text) of each line wider than the block that holds it
+    (a line box grows with its content, so the measure is the block's content width)."""
+    for block in _flow(page_box):
+        if not isinstance(block, boxes.BlockContainerBox):
             continue
-        right = box.position_x + box.width
-        ends = [b.position_x + b.margin_width() for b in box.descendants()
-                if isinstance(b, boxes.TextBox) and b.text.strip()]
-        if ends and (over := (max(ends) - right) / PX_PER_PT) > OVERFULL_TOLERANCE_PT:
-            yield over, _text(box).strip()
+        right = block.content_box_x() + block.width
+        for line in block.children:
+            if not isinstance(line, boxes.LineBox):
+                continue
+            ends = [b.position_x + b.margin_width() for b in line.descendants()
+                    if isinstance(b, boxes.TextBox) and b.text.strip()]
+            if ends and (over := (max(ends) - right) / PX_PER_PT) > OVERFULL_TOLERANCE_PT:
+                yield over, _text(line).strip()
 
 
 def _paragraph_lines(pages: list[Any]) -> dict[Any, list[tuple[int, int]]]:
