@@ -99,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
             print("\n".join(result.preflight), file=sys.stderr)
         if tty:
             built = [str(p) for p in (result.epub, result.pdf) if p.exists() and args.only in ("", p.suffix[1:])]
+            built += [str(result.cover)] if result.cover else []
             print(f"built {' and '.join(built)}" + (f" ({result.pages} pages)" if result.pages else ""), file=sys.stderr)
         return EXIT_OK
 

@@ -153,6 +153,12 @@ def _paragraph_lines(pages: list[Any]) -> dict[Any, list[tuple[int, int]]]:
     return found
 
 
+def _body_lines(page_box: Any) -> int:
+    """Lines of text in the page's main flow (no running heads, folios or notes)."""
+    return sum(1 for child in page_box.children if not isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox))
+               for box in child.descendants() if isinstance(box, boxes.LineBox) and _text(box).strip())
+
+
 def _missing_glyphs(page_box: Any) -> set[str]:
     have = charset()
     return {c for box in _flow(page_box) if isinstance(box, boxes.TextBox)
@@ -274,6 +280,8 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
     for number, page in enumerate(pages, 1):
         for char in sorted(_missing_glyphs(page._page_box)):
             problem("missing_glyphs", number, f"'{char}' (U+{ord(char):04X}) is not in the book's font: it prints as an empty box")
+        if _body_lines(page._page_box) == 1:
+            problem("lone_lines", number, "the page holds a single line of text: tighten or loosen the pages before it")
         for over, text in _overfull(page._page_box):
             problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'")
     for fragments in _paragraph_lines(pages).values():
@@ -329,7 +337,7 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
         problem("gutter", 1, f"inside margin {inside_in:.3f} in is under {minimum} in, "
                              f"the minimum for {count} pages")
     checks = {name: sum(p.check == name for p in problems) for name in (
-        "fonts_not_embedded", "missing_glyphs", "notes_off_their_page", "overfull_lines", "widows", "orphans",
+        "fonts_not_embedded", "missing_glyphs", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
         "page_boxes", "colour", "gutter")}
     return Report(
         profile=profile.name, paper=doc.meta.paper, pages=count,

@@ -263,3 +263,13 @@ def test_widows_and_orphans_are_counted_from_the_layout() -> None:
         layout = weasyprint.HTML(string=html % (gap, "<br>".join([line] * 4))).render()
         (fragments,) = _paragraph_lines(layout.pages).values()
         assert [n for _, n in fragments] == list(expect)
+
+
+def test_a_page_with_a_single_line_is_reported(tiny: Path, tmp_path: Path) -> None:
+    """A chapter whose text ends with one line on a page of its own."""
+    from pipeline.preflight import _body_lines
+
+    html = ("<style>@page { size: 100mm 40mm; margin: 5mm } p { margin: 0; font: 10pt/5mm serif; "
+            "widows: 1; orphans: 1 }</style><p>%s</p>" % "<br>".join(["Line of text."] * 6))
+    layout = weasyprint.HTML(string=html).render()
+    assert [_body_lines(p._page_box) for p in layout.pages] == [5, 1]
