@@ -251,6 +251,24 @@ def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
     return used
 
 
+def _pdfx_page_problems(page: Any) -> list[str]:
+    """What PDF/X-1a forbids on a page beyond colour: transparency, annotations in the bleed."""
+    found = []
+    resources = page.get("/Resources", {})
+    for state in resources.get("/ExtGState", {}).values():
+        state = state.get_object()
+        if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1 or state.get("/SMask", "/None") != "/None":
+            found.append("transparency (PDF/X-1a allows none)")
+            break
+    for xobject in resources.get("/XObject", {}).values():
+        if "/SMask" in xobject.get_object():
+            found.append("an image with a soft mask (transparency; PDF/X-1a allows none)")
+            break
+    if page.get("/Annots"):
+        found.append("annotations on the page (PDF/X allows none inside the bleed)")
+    return found
+
+
 def _box(page: Any, name: str) -> tuple[float, float, float, float]:
     box = getattr(page, name)
     return float(box.left), float(box.bottom), float(box.right), float(box.top)
@@ -324,6 +342,9 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
             bad = sorted(set(used) - {"cmyk", "grey"})
             if bad:
                 problem("colour", number, f"{', '.join(bad)} colour on a page of a CMYK/grey-only ({profile.name}) PDF")
+        if profile.pdf_variant.startswith("pdf/x"):
+            for message in _pdfx_page_problems(page):
+                problem("pdfx", number, message)
     root = reader.trailer["/Root"]
     intents = root.get("/OutputIntents") or []
     intent = str(intents[0].get_object().get("/OutputConditionIdentifier", "")) if intents else ""
@@ -338,7 +359,7 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
                              f"the minimum for {count} pages")
     checks = {name: sum(p.check == name for p in problems) for name in (
         "fonts_not_embedded", "missing_glyphs", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
-        "page_boxes", "colour", "gutter")}
+        "page_boxes", "colour", "pdfx", "gutter")}
     return Report(
         profile=profile.name, paper=doc.meta.paper, pages=count,
         trim_mm=(round(doc.meta.trim.width_mm, 1), round(doc.meta.trim.height_mm, 1)),

@@ -112,6 +112,13 @@ def test_pdfx_output_intent_and_no_rgb(printed: PrintBuild) -> None:
     raw_ops = {op for page in reader.pages[:5] for _, op in ContentStream(page.get_contents(), reader).operations}
     assert not raw_ops & {b"rg", b"RG"}
     assert printed.preflight["colour_spaces"] == ["cmyk"]
+    # PDF/X-1a: no transparency, no annotations inside the bleed (a printer's file has no links)
+    for page in reader.pages:
+        assert "/Annots" not in page
+        for state in page["/Resources"].get("/ExtGState", {}).values():
+            state = state.get_object()
+            assert float(state.get("/ca", 1)) == 1 and float(state.get("/CA", 1)) == 1 and "/SMask" not in state
+    assert reader.pdf_header == "%PDF-1.4"
 
 
 def test_the_rgb_scan_finds_rgb_in_the_proof(anthology: Built) -> None:
@@ -273,3 +280,36 @@ def test_a_page_with_a_single_line_is_reported(tiny: Path, tmp_path: Path) -> No
             "widows: 1; orphans: 1 }</style><p>%s</p>" % "<br>".join(["Line of text."] * 6))
     layout = weasyprint.HTML(string=html).render()
     assert [_body_lines(p._page_box) for p in layout.pages] == [5, 1]
+
+
+def test_gutter_from_the_page_count_widens_a_narrow_inside_margin(tiny: Path, tmp_path: Path) -> None:
+    """60 mm wide: the book's own inside margin (14.5%, 0.343 in) is under KDP's 0.375 in."""
+    text = (tiny / "book.yaml").read_text(encoding="utf-8").replace("trim: a5", 'trim: "60mm x 100mm"')
+    (tiny / "book.yaml").write_text(text, encoding="utf-8")
+    margins = {}
+    for profile in ("proof", "kdp"):
+        code, err = build(tiny, tmp_path / profile, "--only", "pdf", "--profile", profile)
+        assert code == 0, err
+        report = json.loads((tmp_path / profile / "a-tiny-book-preflight.json").read_text())
+        margins[profile] = report["inside_margin_in"]
+    assert margins["proof"] == pytest.approx(0.145 * 60 / 25.4, abs=0.002)
+    assert margins["kdp"] == pytest.approx(0.375, abs=0.002)
+
+
+def test_a_page_count_that_asks_for_another_gutter_is_laid_out_again() -> None:
+    from pipeline.render.pdf import PressOptions, render_pdf
+
+    doc = load_normalised(MANUSCRIPT, Collector())
+    assert doc is not None
+    first = render_pdf(doc, STYLES).pages
+    asked: list[int] = []
+
+    def min_inner_mm(pages: int) -> float:  # a table whose first row ends just below this book
+        asked.append(pages)
+        return 45.0 if pages >= first else 0.0
+
+    result = render_pdf(doc, STYLES, PressOptions(min_inner_mm=min_inner_mm))
+    assert asked[:2] == [0, first] and len(asked) >= 3
+    recto = result.layout.pages[0]._page_box
+    assert recto.margin_left / (96 / 25.4) == pytest.approx(45.0, abs=0.01)
+    assert result.pages > first  # the wider gutter took more pages, and the layout used it

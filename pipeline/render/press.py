@@ -66,6 +66,9 @@ def _finisher(profile: Profile) -> Any:
                                             right + sides["right"], y1 + sides["bottom"]])
             if profile.crop_marks:
                 _add_crop_marks(pdf, page, (left, y0, right, y1), profile.bleed_in * PT_PER_IN)
+            if profile.pdf_variant.startswith("pdf/x"):
+                # PDF/X allows no annotations inside the BleedBox: a printer's file has no links.
+                page.pop("Annots", None)
         if profile.cmyk:
             fix_output_intent(document, pdf)
     return finish
