@@ -298,7 +298,10 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
     for number, page in enumerate(pages, 1):
         for char in sorted(_missing_glyphs(page._page_box)):
             problem("missing_glyphs", number, f"'{char}' (U+{ord(char):04X}) is not in the book's font: it prints as an empty box")
-        if _body_lines(page._page_box) == 1:
+        # A chapter's text running on to a page for one line (openers and front matter are
+        # short by design).
+        continued = number > 1 and where[number - 1][0] and where[number - 1] == where[number - 2]
+        if continued and _body_lines(page._page_box) == 1:
             problem("lone_lines", number, "the page holds a single line of text: tighten or loosen the pages before it")
         for over, text in _overfull(page._page_box):
             problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'")

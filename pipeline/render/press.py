@@ -54,7 +54,8 @@ def _pages(pdf: pydyf.PDF) -> list[pydyf.Dictionary]:
             if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
 
 
-def _finisher(profile: Profile) -> Any:
+def finisher(profile: Profile) -> Any:
+    """Exact BleedBox per page, crop marks, the output intent's name, no annotations for PDF/X."""
     def finish(document: Any, pdf: pydyf.PDF) -> None:
         # Exact BleedBox: the trim grown by the profile's bleed on each bled side.
         for number, page in enumerate(_pages(pdf), 1):
@@ -121,7 +122,7 @@ def press_options(profile: Profile) -> PressOptions:
     if profile.pdf_variant:
         options = (("pdf_variant", profile.pdf_variant),)
     return PressOptions(css=_css(profile), min_inner_mm=min_inner_mm, pdf_options=options,
-                        finisher=_finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
+                        finisher=finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
 
 
-__all__ = ["BLEED_IN", "bleed_sides", "fix_output_intent", "press_options"]
+__all__ = ["BLEED_IN", "bleed_sides", "finisher", "fix_output_intent", "press_options"]

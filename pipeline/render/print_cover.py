@@ -8,6 +8,7 @@ carries title and authors only when it is wide enough (print_profiles.spine_has_
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ from weasyprint.text.fonts import FontConfiguration
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import REGULAR, font_dir, font_face_css
 from pipeline.model import BookMeta
-from pipeline.print_profiles import (BLEED_IN, CMYK_PROFILE, MM_PER_IN, PT_PER_IN, SPINE_CLEARANCE_IN,
+from pipeline.print_profiles import (BLEED_IN, CMYK_PROFILE, MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, SPINE_CLEARANCE_IN,
                                      Profile, spine_has_text, spine_width_in)
 from pipeline.render.cover import _advance_em, break_title
-from pipeline.render.press import fix_output_intent
+from pipeline.render.press import finisher
 
 PX_PER_PT = 4 / 3
 DESIGN_WIDTH_PX = 1600  # the EPUB cover's width, which the front's design is drawn at
@@ -74,7 +75,8 @@ def scaled_css(css: str, scale: float) -> str:
     return _PX.sub(lambda m: f"{float(m.group(1)) * scale:.3f}px", css)
 
 
-def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool) -> str:
+def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool, marks_in: float = 0.0) -> str:
+    """marks_in: room outside the bleed for crop marks (the page grows by it; nothing is drawn there)."""
     esc = html.escape
     pt = lambda inches: f"{inches * PT_PER_IN:.3f}pt"  # noqa: E731
     w, s, h, b = g.trim_w_in, g.spine_in, g.trim_h_in, g.bleed_in
@@ -118,14 +120,15 @@ def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool) -> str:
             + "</div>")
 
     sheet_w, sheet_h = g.sheet_in
-    page = (f"@page {{ size: {pt(sheet_w)} {pt(sheet_h)}; margin: 0; bleed: {pt(b)}; }}\n"
-            f"html, body {{ width: {pt(sheet_w + 2 * b)}; height: {pt(sheet_h + 2 * b)}; }}\n"
+    # The body starts at the bleed's corner: every position above is measured from there.
+    page = (f"@page {{ size: {pt(sheet_w)} {pt(sheet_h)}; margin: 0; bleed: {pt(b + marks_in)}; }}\n"
+            f"html, body, .ground {{ width: {pt(sheet_w + 2 * b)}; height: {pt(sheet_h + 2 * b)}; }}\n"
             f"body {{ margin: {pt(-b)} 0 0 {pt(-b)}; }}")
     return (f'<!DOCTYPE html><html lang="{esc(meta.lang)}"{" class=cmyk" if cmyk else ""}><head><meta charset="utf-8">'
             f"<title>{esc(meta.title)}: cover</title>"
             f'<meta name="dcterms.created" content="{esc(meta.date)}"><meta name="dcterms.modified" content="{esc(meta.date)}">'
             f'<style>{font_face_css("Cover Garamond")}</style>'
-            f"<style>{page}</style></head><body>{back}{spine}{front}</body></html>")
+            f'<style>{page}</style></head><body><div class="ground"></div>{back}{spine}{front}</body></html>')
 
 
 def render_print_cover(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path) -> bytes:
@@ -142,10 +145,11 @@ def render_print_cover(meta: BookMeta, pages: int, profile: Profile, styles_dir:
             string=f'@color-profile device-cmyk {{ src: url("{CMYK_PROFILE.as_uri()}"); components: c, m, y, k; }}',
             url_fetcher=fetcher, font_config=fonts, color_profiles=profiles))
         options["pdf_variant"] = profile.pdf_variant
-    document = weasyprint.HTML(string=cover_html(meta, g, profile.cmyk), base_url=styles_dir.as_uri() + "/",
+    marks = MARKS_AREA_IN if profile.crop_marks else 0.0
+    document = weasyprint.HTML(string=cover_html(meta, g, profile.cmyk, marks), base_url=styles_dir.as_uri() + "/",
                                url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts,
                                                            color_profiles=profiles, **options)
     if len(document.pages) != 1:
         raise RuntimeError(f"the print cover came out as {len(document.pages)} pages: check print-cover.css")
     return document.write_pdf(pdf_identifier=(meta.identifier + "#cover").encode(),
-                              finisher=fix_output_intent if profile.cmyk else None, **options)
+                              finisher=finisher(dataclasses.replace(profile, outside_only=False)), **options)
