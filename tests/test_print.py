@@ -141,10 +141,15 @@ def test_cover_sheet_geometry(printed: PrintBuild) -> None:
     pages = len(printed.reader.pages)
     spine = spine_width_in(pages, "white") * 72
     page = pypdf.PdfReader(printed.cover).pages[0]
-    media = page.mediabox
-    assert float(media.width) == pytest.approx(2 * TRIM[0] + spine + 2 * BLEED, abs=TOL)
-    assert float(media.height) == pytest.approx(TRIM[1] + 2 * BLEED, abs=TOL)
+    # print on demand: the page is the trimmed sheet plus bleed; offset: that is the BleedBox,
+    # and the page is larger still, for the crop marks
+    sheet = page.bleedbox if printed.preflight["profile"] == "offset" else page.mediabox
+    assert float(sheet.width) == pytest.approx(2 * TRIM[0] + spine + 2 * BLEED, abs=TOL)
+    assert float(sheet.height) == pytest.approx(TRIM[1] + 2 * BLEED, abs=TOL)
     assert float(page.trimbox.width) == pytest.approx(2 * TRIM[0] + spine, abs=TOL)
+    assert float(page.trimbox.height) == pytest.approx(TRIM[1], abs=TOL)
+    if printed.preflight["profile"] == "offset":
+        assert float(page.mediabox.width) > float(sheet.width) + 40
     assert printed.preflight["spine_width_in"] == pytest.approx(spine / 72, abs=1e-4)
 
 
