@@ -318,3 +318,13 @@ def test_a_page_count_that_asks_for_another_gutter_is_laid_out_again() -> None:
     recto = result.layout.pages[0]._page_box
     assert recto.margin_left / (96 / 25.4) == pytest.approx(45.0, abs=0.01)
     assert result.pages > first  # the wider gutter took more pages, and the layout used it
+
+
+def test_preflight_reports_a_missing_glyph_with_its_page(tiny: Path, tmp_path: Path) -> None:
+    (tiny / "second.md").write_text((tiny / "second.md").read_text(encoding="utf-8") + "\n\nDone \u2713.\n",
+                                    encoding="utf-8")
+    code, err = build(tiny, tmp_path / "out", "--only", "pdf")
+    assert code == 0, err
+    report = json.loads((tmp_path / "out" / "a-tiny-book-preflight.json").read_text())
+    (missing,) = [p for p in report["problems"] if p["check"] == "missing_glyphs"]
+    assert "U+2713" in missing["message"] and missing["file"].endswith("second.md") and missing["page"] > 1
