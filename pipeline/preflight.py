@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
 import pypdf
-from pypdf.generic import ContentStream
 from weasyprint.formatting_structure import boxes
 
 from pipeline.diagnostics import SourcePos
@@ -202,6 +202,10 @@ def _space_name(space: Any, resources: Any) -> str:
             "/RGB": "rgb", "/CMYK": "cmyk", "/G": "grey"}.get(str(space), str(space).lstrip("/").lower())
 
 
+# Content streams are scanned as tokens, strings removed first (a string may hold "rg"):
+# pypdf's full operator parser takes seconds on a book, this a fraction of one.
+_STRINGS = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>(?!>)")
+_TOKEN = re.compile(rb"/[^\s/\[\]()<>{}%]+|[A-Za-z'\"*]+[0-9]?")
 _OPERATOR_SPACE = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk", b"g": "grey", b"G": "grey"}
 
 
@@ -212,26 +216,29 @@ def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
     def add(name: str) -> None:
         used[name] = used.get(name, 0) + 1
 
-    def visit(content: Any, resources: Any, depth: int = 0) -> None:
+    def visit(data: bytes, resources: Any, depth: int = 0) -> None:
         fill = stroke = "grey"  # the PDF default colour space
-        stream = content if isinstance(content, ContentStream) else ContentStream(content, reader)
-        for operands, op in stream.operations:
-            if op in _OPERATOR_SPACE:
-                add(_OPERATOR_SPACE[op])
-            elif op == b"cs":
-                fill = _space_name(operands[0], resources)
-            elif op == b"CS":
-                stroke = _space_name(operands[0], resources)
-            elif op in (b"sc", b"scn"):
+        name = None  # the last name operand: what cs, CS, sh and Do act on
+        for token in _TOKEN.findall(_STRINGS.sub(b" ", data)):
+            if token.startswith(b"/"):
+                name = pypdf.generic.NameObject(token.decode("latin-1"))
+                continue
+            if token in _OPERATOR_SPACE:
+                add(_OPERATOR_SPACE[token])
+            elif token == b"cs" and name:
+                fill = _space_name(name, resources)
+            elif token == b"CS" and name:
+                stroke = _space_name(name, resources)
+            elif token in (b"sc", b"scn"):
                 add(fill)
-            elif op in (b"SC", b"SCN"):
+            elif token in (b"SC", b"SCN"):
                 add(stroke)
-            elif op == b"sh":
-                shading = resources.get("/Shading", {}).get(operands[0])
+            elif token == b"sh" and name:
+                shading = resources.get("/Shading", {}).get(name)
                 if shading is not None:
                     add(_space_name(shading.get_object().get("/ColorSpace"), resources))
-            elif op == b"Do" and depth < 8:
-                xobject = resources.get("/XObject", {}).get(operands[0])
+            elif token == b"Do" and name and depth < 8:
+                xobject = resources.get("/XObject", {}).get(name)
                 xobject = xobject.get_object() if xobject is not None else None
                 if xobject is None:
                     continue
@@ -239,7 +246,7 @@ def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
                     if not xobject.get("/ImageMask"):
                         add(_space_name(xobject.get("/ColorSpace", "/DeviceGray"), resources))
                 elif xobject.get("/Subtype") == "/Form":
-                    visit(xobject, xobject.get("/Resources", resources), depth + 1)
+                    visit(xobject.get_data(), xobject.get("/Resources", resources), depth + 1)
         for pattern in resources.get("/Pattern", {}).values():
             shading = pattern.get_object().get("/Shading")
             if shading is not None:
@@ -247,7 +254,7 @@ def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
 
     contents = page.get_contents()
     if contents is not None:
-        visit(contents, page.get("/Resources", {}))
+        visit(contents.get_data(), page.get("/Resources", {}))
     return used
 
 
