@@ -81,9 +81,8 @@ def test_boxes_follow_the_profile(printed: PrintBuild) -> None:
             assert (ml, mb, mr, mt) == pytest.approx((bl, bb, br, bt), abs=TOL)
 
 
+@pytest.mark.parametrize("printed", ["kdp"], indirect=True)
 def test_kdp_page_size_is_trim_plus_bleed_outside_top_and_bottom(printed: PrintBuild) -> None:
-    if printed.preflight["profile"] != "kdp":
-        pytest.skip("KDP only")
     for page in printed.reader.pages:
         assert float(page.mediabox.width) == pytest.approx(TRIM[0] + BLEED, abs=TOL)
         assert float(page.mediabox.height) == pytest.approx(TRIM[1] + 2 * BLEED, abs=TOL)
@@ -201,9 +200,8 @@ def test_preflight_of_the_anthology(printed: PrintBuild) -> None:
     assert "warning:" not in printed.stderr
 
 
+@pytest.mark.parametrize("printed", ["kdp", "offset"], indirect=True)  # plain, and PDF/X with marks
 def test_print_builds_are_reproducible(printed: PrintBuild, tmp_path: Path) -> None:
-    if printed.preflight["profile"] not in ("kdp", "ingram"):
-        pytest.skip("one plain and one PDF/X profile are enough")
     code, err = build(MANUSCRIPT, tmp_path, "--only", "pdf", "--profile", printed.preflight["profile"])
     assert code == 0, err
     for name in (f"{SLUG}.pdf", f"{SLUG}-cover.pdf", f"{SLUG}-preflight.json"):
