@@ -133,8 +133,9 @@ def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF) -> 
     source = print_html(doc)
     fixes = ""
     inner = press.min_inner_mm(0)
+    footnote_rounds = gutter_changes = 0
     try:
-        for _ in range(MAX_LAYOUTS):
+        while True:
             # @font-face rules only take effect through a FontConfiguration shared with the render.
             fonts = FontConfiguration()
             profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
@@ -146,13 +147,17 @@ def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF) -> 
             ]
             document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/", url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
+            # The gutter depends on the page count: if the count asks for a wider one, lay out
+            # again from scratch (page breaks chosen for the old measure no longer apply).
+            needed = press.min_inner_mm(len(document.pages))
+            if page_css(doc.meta.trim, needed) != page_css(doc.meta.trim, inner) and gutter_changes < 2:
+                inner, fixes, footnote_rounds, gutter_changes = needed, "", 0, gutter_changes + 1
+                continue
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            # The gutter depends on the page count: lay out again if the count asks for another.
-            needed = press.min_inner_mm(len(document.pages))
-            if not new and needed == inner:
+            if not new or footnote_rounds >= MAX_LAYOUTS - 1:
                 break
-            fixes, inner = "\n".join([fixes, *new]).strip(), needed
+            fixes, footnote_rounds = "\n".join([fixes, *new]).strip(), footnote_rounds + 1
         options = {"pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(), **dict(press.pdf_options)}
         pdf = document.write_pdf(finisher=press.finisher, **options)
     finally:
