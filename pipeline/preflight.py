@@ -376,7 +376,7 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
         bleed_in={side: round(v, 4) for side, v in bleed_sides(profile, verso=False).items()}
         if not profile.outside_only else {"top": profile.bleed_in, "bottom": profile.bleed_in, "outside": profile.bleed_in, "inside": 0.0},
         inside_margin_in=round(inside_in, 3), gutter_minimum_in=minimum,
-        spine_width_in=round(spine, 4), spine_width_mm=round(spine * MM_PER_IN, 2), spine_text=spine_has_text(spine),
+        spine_width_in=round(spine, 4), spine_width_mm=round(spine * MM_PER_IN, 2), spine_text=spine_has_text(count, spine),
         fonts=tuple(sorted(fonts)), fonts_not_embedded=tuple(sorted(unembedded)),
         colour_spaces=tuple(sorted(spaces)), output_intent=intent, notes=notes,
         checks=checks, problems=tuple(sorted(problems, key=lambda p: (p.page, p.check, p.message))),

@@ -37,8 +37,9 @@ PAPER_CALIPER_IN: dict[str, float] = {
 DEFAULT_PAPER = "white"
 _EXPLICIT_CALIPER = re.compile(r"^\s*([\d.]+)\s*(in|mm)\s*$")
 
-# Spine text: KDP prints none on books under 80 pages, i.e. a spine under about 0.18 in
-# on white paper; text keeps SPINE_CLEARANCE_IN clear of each fold.
+# Spine text: KDP allows none on books of 79 pages or fewer (about 0.18 in on white paper),
+# and we set none on a spine narrower than that; text keeps SPINE_CLEARANCE_IN from each fold.
+SPINE_TEXT_MIN_PAGES = 80
 SPINE_TEXT_MIN_IN = 0.18
 SPINE_CLEARANCE_IN = 0.0625
 
@@ -108,5 +109,5 @@ def spine_width_in(pages: int, paper: str) -> float:
     return pages * caliper
 
 
-def spine_has_text(spine_in: float) -> bool:
-    return spine_in >= SPINE_TEXT_MIN_IN
+def spine_has_text(pages: int, spine_in: float) -> bool:
+    return pages >= SPINE_TEXT_MIN_PAGES and spine_in >= SPINE_TEXT_MIN_IN

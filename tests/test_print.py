@@ -175,7 +175,8 @@ def rotated_text(pdf: bytes) -> str:
 
 
 @pytest.mark.parametrize("pages, paper, spine_text", [(31, "white", False), (79, "white", False),
-                                                      (80, "white", True), (300, "cream", True)])
+                                                      (75, "cream", False), (80, "white", True),
+                                                      (300, "cream", True)])
 def test_spine_width_and_text(pages: int, paper: str, spine_text: bool) -> None:
     doc = load_normalised(MANUSCRIPT, Collector())
     assert doc is not None

@@ -36,6 +36,7 @@ class CoverGeometry:
     trim_w_in: float
     trim_h_in: float
     spine_in: float
+    pages: int
     bleed_in: float = BLEED_IN
 
     @property
@@ -52,7 +53,7 @@ class CoverGeometry:
 
 def geometry(meta: BookMeta, pages: int) -> CoverGeometry:
     return CoverGeometry(meta.trim.width_mm / MM_PER_IN, meta.trim.height_mm / MM_PER_IN,
-                         spine_width_in(pages, meta.paper))
+                         spine_width_in(pages, meta.paper), pages)
 
 
 def _byline(names: list[str]) -> str:
@@ -97,7 +98,7 @@ def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool, marks_in: float = 0
 
     # Spine: a line as long as the trim height, turned to read from top to bottom.
     spine = ""
-    if spine_has_text(s):
+    if spine_has_text(g.pages, s):
         band = s - 2 * SPINE_CLEARANCE_IN
         length = h - 2 * 0.5
         # As large as the band allows, and small enough for the line to fit the spine's length
