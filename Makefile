@@ -1,9 +1,11 @@
 # make          set up (system packages, virtual environment) and build the book
 # make test     run the tests (sets up first)
 # make epub | pdf | check | check-tools | clean | setup
+# make pdf PROFILE=kdp   a print profile (kdp, lulu, ingram, offset; default: book.yaml's, else proof)
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
+PROFILE    ?=
 PYTHON     ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
@@ -12,9 +14,10 @@ SLUG        = $(shell $(PY) -m pipeline slug $(MANUSCRIPT))
 
 # Debian packages the build and the tests need: the book face, HarfBuzz's subsetter
 # (WeasyPrint embeds font subsets with it), Pango, a Java runtime for epubcheck,
-# and poppler-utils (pdftoppm) for looking at pages.
+# poppler-utils (pdftoppm) for looking at pages, and libgs-common for the CMYK ICC profile
+# (Ghostscript's SWOP profile) that PDF/X print profiles name as their output intent.
 SYSTEM_PACKAGES := fonts-ebgaramond libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-                   default-jre-headless poppler-utils python3-venv
+                   default-jre-headless poppler-utils python3-venv libgs-common
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # -- accessibility checker: DAISY Ace (pinned in .ci/ace/package-lock.json) on Debian's Chromium.
@@ -41,13 +44,13 @@ $(STAMP): pyproject.toml | system-packages
 	@touch $@
 
 book: setup
-	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT)
+	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT) $(if $(PROFILE),--profile $(PROFILE))
 
 epub: setup
 	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT) --only epub
 
 pdf: setup
-	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT) --only pdf
+	@$(PY) -m pipeline build $(MANUSCRIPT) -o $(OUT) --only pdf $(if $(PROFILE),--profile $(PROFILE))
 
 check-tools: $(ACE)
 

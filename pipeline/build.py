@@ -16,6 +16,11 @@ from pipeline.render.cover import render_cover_png
 from pipeline.render.epub import page_list_mismatches, render_epub
 from pipeline.render.pdf import render_pdf
 from pipeline.sources import display_path
+# print profiles: bleed, gutter and PDF/X (press), the cover sheet, and the preflight report
+from pipeline.preflight import preflight
+from pipeline.print_profiles import PROFILES
+from pipeline.render.press import press_options
+from pipeline.render.print_cover import render_print_cover
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 Progress = Callable[[str], None]
@@ -27,6 +32,8 @@ class BuildResult:
     pdf: Path
     pages: int
     warnings: tuple[Diagnostic, ...]
+    preflight: tuple[str, ...] = ()  # the preflight report's summary lines
+    cover: Path | None = None  # <slug>-cover.pdf, built for print profiles
 
 
 def _cover(doc: Document, root: Path, styles_dir: Path) -> bytes:
@@ -67,8 +74,9 @@ def write_atomically(outputs: dict[Path, bytes]) -> None:
 
 
 def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
-          strict: bool = False, only: str = "") -> BuildResult:
-    """Raises ManuscriptError (with every problem found) before anything is written."""
+          strict: bool = False, only: str = "", profile: str = "") -> BuildResult:
+    """profile: a print profile overriding book.yaml's `print:` ("" keeps the book's)."""
+    # Raises ManuscriptError (with every problem found) before anything is written.
     diags = Collector()
     progress("reading manuscript")
     doc = load_normalised(root, diags)
@@ -79,12 +87,15 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
     outputs: dict[Path, bytes] = {}
     pages = 0
+    summary: tuple[str, ...] = ()
+    cover_path = None
     # The EPUB's page list comes from the print layout, so the PDF is laid out first. --only epub
     # skips the layout (it is most of a build's time): that EPUB has no page list and claims none.
     printed = None
     if only in ("", "pdf"):
-        progress("laying out PDF")
-        printed = render_pdf(doc, styles_dir)
+        press = PROFILES[profile or doc.meta.print_profile]
+        progress(f"laying out PDF ({press.name})")
+        printed = render_pdf(doc, styles_dir, press_options(press))
     if only in ("", "epub"):
         progress("rendering cover")
         cover = _cover(doc, root, styles_dir)
@@ -105,6 +116,16 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
                                "the PDF would show an empty box; replace it or choose another character")
         outputs[pdf_path] = printed.pdf
         pages = printed.pages
+        # -- print: preflight report after every PDF, cover sheet for print profiles --
+        report = preflight(doc, printed.pdf, printed.layout, press)
+        for problem in report.problems:
+            if problem.check != "missing_glyphs":  # already reported above, at the paragraph's line
+                diags.warning(problem.pos, problem.text)
+        outputs[out / f"{doc.meta.slug}-preflight.json"] = report.to_json()
+        summary = tuple(report.summary())
+        if press.for_print:
+            cover_path = out / f"{doc.meta.slug}-cover.pdf"
+            outputs[cover_path] = render_print_cover(doc.meta, pages, press, styles_dir)
     progress("writing files")
     write_atomically(outputs)
-    return BuildResult(epub_path, pdf_path, pages, tuple(diags.items))
+    return BuildResult(epub_path, pdf_path, pages, tuple(diags.items), summary, cover_path)

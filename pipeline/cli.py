@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from pipeline import __version__
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
+from pipeline.print_profiles import PROFILES
 
 EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
 
@@ -25,6 +26,9 @@ EPILOG = """exit status:
 examples:
   python -m pipeline build manuscript            writes build/<slug>.epub and build/<slug>.pdf
   python -m pipeline build manuscript -o out     writes into out/
+  python -m pipeline build manuscript --profile kdp
+                                                 a PDF for KDP (bleed, gutter), build/<slug>-cover.pdf,
+                                                 and the preflight report build/<slug>-preflight.json
   python -m pipeline check manuscript            reports problems without building
   python -m pipeline dump manuscript             prints the normalised document tree"""
 
@@ -41,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     b.add_argument("--only", choices=("epub", "pdf"), default="", help="build just one of the two files")
+    b.add_argument("--profile", choices=list(PROFILES), default="", metavar="NAME",
+                   help="print profile, overriding book.yaml's 'print:': "
+                        + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
     c = sub.add_parser("check", help="report problems in the manuscript without building",
                        description="Report every problem in the manuscript in DIR; write nothing.")
     c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
@@ -76,7 +83,8 @@ def _run(args: argparse.Namespace) -> int:
 
         tty = sys.stderr.isatty() and not args.quiet
         try:
-            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only)
+            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only,
+                           profile=args.profile)
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)
@@ -87,8 +95,13 @@ def _run(args: argparse.Namespace) -> int:
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
         _report(list(result.warnings))
+        # The preflight summary: always for a printer's profile (a cover was built), else at a
+        # terminal only, so that a proof build stays quiet when all is well.
+        if result.preflight and not args.quiet and (tty or result.cover):
+            print("\n".join(result.preflight), file=sys.stderr)
         if tty:
             built = [str(p) for p in (result.epub, result.pdf) if p.exists() and args.only in ("", p.suffix[1:])]
+            built += [str(result.cover)] if result.cover else []
             print(f"built {' and '.join(built)}" + (f" ({result.pages} pages)" if result.pages else ""), file=sys.stderr)
         return EXIT_OK
 

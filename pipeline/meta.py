@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import BookMeta, ChapterMeta, Contributor, Correction, Inline, Trim
+from pipeline.print_profiles import DEFAULT_PAPER, DEFAULT_PROFILE, PAPER_CALIPER_IN, PROFILES, caliper_in
 from pipeline.sources import YamlBlock
 
 _MM_PER_IN = 25.4
@@ -31,6 +32,7 @@ BOOK_KEYS = {
     "title", "subtitle", "author", "editor", "translator", "illustrator", "creator", "contributor",
     "lang", "identifier", "publisher", "date", "description", "subject", "rights", "trim",
     "chapters", "slug", "cover-image", "note-on-text",
+    "print", "paper",  # print profile and paper: pipeline/print_profiles.py
 }
 CHAPTER_KEYS = {
     "title", "subtitle", "author", "lang", "date", "publication", "source", "rights", "corrections",
@@ -158,6 +160,28 @@ def _trim(f: _Fields) -> Trim:
     return Trim("demy", *TRIMS["demy"])
 
 
+def _choice_hint(value: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(value, names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else f": use one of {', '.join(names)}"
+
+
+def _print_profile(f: _Fields) -> str:
+    value = f.text("print", DEFAULT_PROFILE)
+    if value in PROFILES:
+        return value
+    f.diags.error(f.block.at("print"), f"unknown print profile '{value}'{_choice_hint(value, list(PROFILES))}")
+    return DEFAULT_PROFILE
+
+
+def _paper(f: _Fields) -> str:
+    value = f.text("paper", DEFAULT_PAPER)
+    if caliper_in(value) is not None:
+        return value
+    f.diags.error(f.block.at("paper"), f"unknown paper '{value}'{_choice_hint(value, list(PAPER_CALIPER_IN))}"
+                  " or a thickness per page such as '0.0025in' or '0.064mm'")
+    return DEFAULT_PAPER
+
+
 DEFAULT_NOTE_ON_TEXT = "The following corrections have been made to the texts."
 
 
@@ -184,6 +208,8 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineP
         cover_image=f.text("cover-image"),
         note_on_text=parse_inline(f.text("note-on-text", DEFAULT_NOTE_ON_TEXT), block.at("note-on-text")),
         pos=block.pos,
+        print_profile=_print_profile(f),
+        paper=_paper(f),
     )
 
 

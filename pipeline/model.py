@@ -229,6 +229,8 @@ class BookMeta:
     cover_image: str  # path relative to the manuscript folder, or ""
     note_on_text: tuple[Inline, ...]  # the editor's opening words to the list of corrections
     pos: SourcePos
+    print_profile: str = "proof"  # a name in pipeline.print_profiles.PROFILES
+    paper: str = "white"  # a paper name or an explicit thickness per page, for the spine
 
     @property
     def authors(self) -> tuple[Contributor, ...]:

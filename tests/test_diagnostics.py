@@ -100,7 +100,7 @@ def test_failed_build_leaves_previous_output_untouched(tiny: Path, tmp_path: Pat
     out = tmp_path / "out"
     assert main(["build", str(tiny), "-o", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert set(before) == {"a-tiny-book.epub", "a-tiny-book.pdf"}
+    assert set(before) == {"a-tiny-book.epub", "a-tiny-book.pdf", "a-tiny-book-preflight.json"}
     (tiny / "first.md").write_text("---\ntitle: [broken\n---\n")
     code, err = run(capsys, "build", str(tiny), "-o", str(out))
     assert code == 2 and "error:" in err and "nothing was written" in err

@@ -669,10 +669,11 @@ def check_build(root: Path, out: Path, files: dict[str, bytes]) -> tuple[int, st
         assert not out.exists(), "a refused build wrote something"
     else:
         assert all(": warning: " in line for line in lines), stderr
-        built = sorted(p.name for p in out.iterdir())
-        assert len(built) == 2 and {Path(n).suffix for n in built} == {".epub", ".pdf"}, built
-        assert Path(built[0]).stem == Path(built[1]).stem
-        epub, pdf = out / built[0], out / built[1]
+        built = sorted(p.name for p in out.iterdir())  # <slug>-preflight.json, <slug>.epub, <slug>.pdf
+        assert len(built) == 3 and [Path(n).suffix for n in built] == [".json", ".epub", ".pdf"], built
+        assert built[0] == Path(built[1]).stem + "-preflight.json" and Path(built[1]).stem == Path(built[2]).stem
+        epub, pdf = out / built[1], out / built[2]
+        json.loads((out / built[0]).read_text(encoding="utf-8"))
         assert pdf.read_bytes().startswith(b"%PDF-")
         with zipfile.ZipFile(epub) as z:
             assert z.namelist()[0] == "mimetype" and z.read("mimetype") == b"application/epub+zip"

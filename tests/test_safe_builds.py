@@ -33,10 +33,11 @@ def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, delay: f
     for path in before:
         # Each file is whole: the previous bytes, or (if the kill came after the rename) the new ones.
         assert path.read_bytes() in (before[path], after[path])
-    assert {p.name for p in out.iterdir() if not p.name.endswith(".tmp")} == {"a-tiny-book.epub", "a-tiny-book.pdf"}
+    built = {"a-tiny-book.epub", "a-tiny-book.pdf", "a-tiny-book-preflight.json"}
+    assert {p.name for p in out.iterdir() if not p.name.endswith(".tmp")} == built
     # The next build finishes and cleans up whatever the killed one left behind.
     build_into(tiny, out, "a-tiny-book")
-    assert sorted(p.name for p in out.iterdir()) == ["a-tiny-book.epub", "a-tiny-book.pdf"]
+    assert {p.name for p in out.iterdir()} == built
     assert old.pdf.read_bytes() == after[old.pdf]
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -35,6 +36,21 @@ class PrintResult:
     warnings: tuple[str, ...]
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
     page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
+    layout: Any = field(default=None, compare=False, repr=False)  # weasyprint.Document, for preflight
+
+
+@dataclass(frozen=True)
+class PressOptions:
+    """What a print profile asks of the layout (pipeline/render/press.py makes these)."""
+
+    css: str = ""  # applied after print.css: bleed, marks, colours
+    min_inner_mm: Callable[[int], float] = lambda pages: 0.0  # inside margin for a page count
+    pdf_options: tuple[tuple[str, Any], ...] = ()  # more write_pdf options (pdf_variant, ...)
+    finisher: Callable[[Any, Any], None] | None = None  # edits the PDF objects before writing
+    tool_files: tuple[Path, ...] = ()  # files of the tool the CSS may read (an ICC profile)
+
+
+PROOF = PressOptions()
 
 
 _INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
@@ -56,10 +72,10 @@ def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
     return found
 
 
-def page_css(trim: Trim) -> str:
+def page_css(trim: Trim, min_inner_mm: float = 0.0) -> str:
     """Page size equals the trim; margins mirror, wider on the inside (the gutter)."""
     w, h = trim.width_mm, trim.height_mm
-    top, bottom, inner, outer = 0.085 * h, 0.105 * h, 0.145 * w, 0.105 * w
+    top, bottom, inner, outer = 0.085 * h, 0.105 * h, max(0.145 * w, min_inner_mm), 0.105 * w
     return (f"@page {{ size: {w:.2f}mm {h:.2f}mm; margin: {top:.1f}mm {outer:.1f}mm {bottom:.1f}mm {inner:.1f}mm; }}\n"
             f"@page :left {{ margin-left: {outer:.1f}mm; margin-right: {inner:.1f}mm; }}\n"
             f"@page :right {{ margin-left: {inner:.1f}mm; margin-right: {outer:.1f}mm; }}\n")
@@ -125,35 +141,48 @@ def print_edition(doc: Document) -> str:
     return f"{m.title}, print edition ({made}; {m.trim.name} trim), {m.identifier}"
 
 
-def render_pdf(doc: Document, styles_dir: Path, write: bool = True) -> PrintResult:
+def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, write: bool = True) -> PrintResult:
     """Lays the book out; with write=False only the layout is made (for the page map), no PDF."""
     # The images the model names, and no other file of the manuscript folder.
-    fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
+    fetcher = LocalFetcher([styles_dir, font_dir(), *press.tool_files, *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = print_html(doc)
     fixes = ""
+    inner = press.min_inner_mm(0)
+    footnote_rounds = gutter_changes = 0
     try:
-        for _ in range(MAX_LAYOUTS):
+        while True:
             # @font-face rules only take effect through a FontConfiguration shared with the render.
             fonts = FontConfiguration()
+            profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
             stylesheets = [
-                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=fixes or "/* no fixes */", font_config=fonts),
+                weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
+                               url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
             ]
-            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/",
-                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/", url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
+            # The gutter depends on the page count: if the count asks for a wider one, lay out
+            # again from scratch (page breaks chosen for the old measure no longer apply).
+            needed = press.min_inner_mm(len(document.pages))
+            if page_css(doc.meta.trim, needed) != page_css(doc.meta.trim, inner) and gutter_changes < 2:
+                inner, fixes, footnote_rounds, gutter_changes = needed, "", 0, gutter_changes + 1
+                continue
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            if not new:
+            if not new or footnote_rounds >= MAX_LAYOUTS - 1:
                 break
-            fixes = "\n".join([fixes, *new]).strip()
+            fixes, footnote_rounds = "\n".join([fixes, *new]).strip(), footnote_rounds + 1
+        # Every profile gets page labels and link descriptions; a print profile may choose another
+        # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
         finish = chain(page_labels_finisher(first_body_page(document.pages), len(document.pages)),
-                       link_descriptions_finisher(link_targets(doc)))
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=doc.meta.identifier.encode(),
-                                 finisher=finish) if write else b""
+                       link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
+        options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),
+                   **dict(press.pdf_options)}
+        pdf = document.write_pdf(finisher=finish, **options) if write else b""
     finally:
         logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as
@@ -161,4 +190,4 @@ def render_pdf(doc: Document, styles_dir: Path, write: bool = True) -> PrintResu
     warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
     return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)),
-                       page_map(document.pages, print_edition(doc)))
+                       page_map(document.pages, print_edition(doc)), document)

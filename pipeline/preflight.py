@@ -1,0 +1,385 @@
+"""Preflight: what a printer's checker would say about the built PDF, before it is sent.
+
+Read from the built PDF (pypdf: fonts, page boxes, colour operators and images) and from
+WeasyPrint's layout of it (lines, paragraphs, notes, glyphs). Each problem is a warning
+with its page and chapter; the whole report is written as <slug>-preflight.json, with no
+timestamps, so the same book gives the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+import pypdf
+from weasyprint.formatting_structure import boxes
+
+from pipeline.diagnostics import SourcePos
+from pipeline.fonts import charset
+from pipeline.model import Document
+from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
+from pipeline.render.footnote_fit import find_displaced
+from pipeline.render.press import bleed_sides
+
+PX_PER_PT = 4 / 3
+OVERFULL_TOLERANCE_PT = 0.5  # lines may end this far past the measure (rounding)
+BOX_TOLERANCE_PT = 0.1
+_INVISIBLE = {0x0A, 0x09, 0x20, 0xA0, 0xAD, 0x200B, 0x2060, 0x202F}
+_PARAGRAPHS = ("p", "li")
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    page: int
+    chapter: str  # the chapter's title, or "" for front matter
+    file: str  # the file the page's text comes from (chapter file, or book.yaml)
+    message: str
+    line: int = 1  # where that chapter (or book.yaml) begins: the layout knows pages, not lines
+
+    @property
+    def pos(self) -> SourcePos:
+        return SourcePos(self.file, self.line, 1)
+
+    @property
+    def text(self) -> str:
+        where = f"page {self.page}" + (f", {self.chapter}" if self.chapter else "")
+        return f"preflight: {where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    profile: str
+    paper: str
+    pages: int
+    trim_mm: tuple[float, float]
+    bleed_in: dict[str, float]
+    inside_margin_in: float
+    gutter_minimum_in: float
+    spine_width_in: float
+    spine_width_mm: float
+    spine_text: bool
+    fonts: tuple[str, ...]
+    fonts_not_embedded: tuple[str, ...]
+    colour_spaces: tuple[str, ...]
+    output_intent: str
+    notes: int
+    checks: dict[str, int]  # check -> number of problems found
+    problems: tuple[Problem, ...] = field(default=())
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+
+    def summary(self) -> list[str]:
+        bleed = ", ".join(f"{k} {v} in" for k, v in self.bleed_in.items() if v) or "none"
+        fonts = (f"{len(self.fonts)} fonts, all embedded" if not self.fonts_not_embedded
+                 else f"fonts NOT embedded: {', '.join(self.fonts_not_embedded)}")
+        found = [f"{n} {name.replace('_', ' ')}" for name, n in self.checks.items() if n]
+        return [
+            f"preflight ({self.profile}): {self.pages} pages, trim {self.trim_mm[0]:g} x {self.trim_mm[1]:g} mm, "
+            f"bleed {bleed}; spine {self.spine_width_in:.3f} in ({self.spine_width_mm:.1f} mm) on {self.paper} paper"
+            + ("" if self.spine_text else ", too narrow for spine text"),
+            f"  {fonts}; colour {', '.join(self.colour_spaces) or 'none'}"
+            + (f", output intent {self.output_intent}" if self.output_intent else "")
+            + f"; {self.notes} notes; " + ("; ".join(found) if found else "no problems found"),
+        ]
+
+
+# -- layout: pages, chapters, lines ----------------------------------------------------
+
+
+def _flow(page_box: Any) -> Iterator[Any]:
+    """Boxes of the page's main flow and footnote area, without running heads and folios."""
+    for child in page_box.children:
+        if not isinstance(child, boxes.MarginBox):
+            yield from child.descendants()
+
+
+def _chapter_of_pages(doc: Document, pages: list[Any]) -> list[tuple[str, str]]:
+    """(chapter title, file) for each page: the chapter begun last on or before it."""
+    by_id = {ch.id: ch for ch in doc.chapters}
+    current = ("", doc.meta.pos.path)
+    out = []
+    for page in pages:
+        for box in _flow(page._page_box):
+            element = getattr(box, "element", None)
+            if isinstance(box, boxes.BlockBox) and element is not None and element.tag == "section":
+                if element.get("id") in by_id:
+                    ch = by_id[element.get("id")]
+                    current = (ch.meta.title, ch.pos.path)
+                elif "back" in (element.get("class") or "").split():
+                    current = ("Note on the Text", doc.meta.pos.path)
+        out.append(current)
+    return out
+
+
+def _text(box: Any) -> str:
+    return "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox))
+
+
+def _overfull(page_box: Any) -> Iterator[tuple[float, str]]:
+    """(points past the measure, text) of each line wider than the block that holds it
+    (a line box grows with its content, so the measure is the block's content width)."""
+    for block in _flow(page_box):
+        if not isinstance(block, boxes.BlockContainerBox):
+            continue
+        right = block.content_box_x() + block.width
+        for line in block.children:
+            if not isinstance(line, boxes.LineBox):
+                continue
+            ends = [b.position_x + b.margin_width() for b in line.descendants()
+                    if isinstance(b, boxes.TextBox) and b.text.strip()]
+            if ends and (over := (max(ends) - right) / PX_PER_PT) > OVERFULL_TOLERANCE_PT:
+                yield over, _text(line).strip()
+
+
+def _paragraph_lines(pages: list[Any]) -> dict[Any, list[tuple[int, int]]]:
+    """For each paragraph of the main flow: (page number, lines on that page) per fragment."""
+    found: dict[Any, list[tuple[int, int]]] = {}
+    for number, page in enumerate(pages, 1):
+        for child in page._page_box.children:
+            if isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+                continue
+            for box in child.descendants():
+                element = getattr(box, "element", None)
+                if (isinstance(box, boxes.BlockBox) and element is not None and box.element_tag in _PARAGRAPHS
+                        and not any(isinstance(c, boxes.BlockBox) for c in box.children)):
+                    lines = sum(isinstance(c, boxes.LineBox) for c in box.children)
+                    if lines:
+                        found.setdefault(element, []).append((number, lines))
+    return found
+
+
+def _body_lines(page_box: Any) -> int:
+    """Lines of text in the page's main flow (no running heads, folios or notes)."""
+    return sum(1 for child in page_box.children if not isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox))
+               for box in child.descendants() if isinstance(box, boxes.LineBox) and _text(box).strip())
+
+
+def _missing_glyphs(page_box: Any) -> set[str]:
+    have = charset()
+    return {c for box in _flow(page_box) if isinstance(box, boxes.TextBox)
+            for c in box.text if ord(c) not in have and ord(c) not in _INVISIBLE}
+
+
+# -- the PDF: fonts, boxes, colour ---------------------------------------------------------
+
+
+def _fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
+    names, unembedded = set(), set()
+    for page in reader.pages:
+        for ref in page.get("/Resources", {}).get("/Font", {}).values():
+            font = ref.get_object()
+            name = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+            names.add(name)
+            descendants = font.get("/DescendantFonts")
+            desc = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            desc = desc.get_object() if desc else {}
+            if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                unembedded.add(name)
+    return names, unembedded
+
+
+def _space_name(space: Any, resources: Any) -> str:
+    """'rgb', 'cmyk', 'grey' or another name for a colour space operand or object."""
+    space = space.get_object() if hasattr(space, "get_object") else space
+    if isinstance(space, pypdf.generic.NameObject) and space not in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray"):
+        named = resources.get("/ColorSpace", {}).get(space)
+        if named is not None:
+            return _space_name(named, resources)
+    if isinstance(space, pypdf.generic.ArrayObject) and space:
+        kind = space[0]
+        if kind == "/ICCBased":
+            n = space[1].get_object().get("/N", 0)
+            return {1: "grey", 3: "rgb", 4: "cmyk"}.get(int(n), "icc")
+        if kind == "/Indexed":
+            return _space_name(space[1], resources)
+        return str(kind).lstrip("/").lower()
+    return {"/DeviceRGB": "rgb", "/DeviceCMYK": "cmyk", "/DeviceGray": "grey",
+            "/RGB": "rgb", "/CMYK": "cmyk", "/G": "grey"}.get(str(space), str(space).lstrip("/").lower())
+
+
+# Content streams are scanned as tokens, strings removed first (a string may hold "rg"):
+# pypdf's full operator parser takes seconds on a book, this a fraction of one.
+_STRINGS = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>(?!>)")
+_TOKEN = re.compile(rb"/[^\s/\[\]()<>{}%]+|[A-Za-z'\"*]+[0-9]?")
+_OPERATOR_SPACE = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk", b"g": "grey", b"G": "grey"}
+
+
+def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
+    """Colour spaces painted with on a page (operators, shadings and images), with counts."""
+    used: dict[str, int] = {}
+
+    def add(name: str) -> None:
+        used[name] = used.get(name, 0) + 1
+
+    def visit(data: bytes, resources: Any, depth: int = 0) -> None:
+        fill = stroke = "grey"  # the PDF default colour space
+        name = None  # the last name operand: what cs, CS, sh and Do act on
+        for token in _TOKEN.findall(_STRINGS.sub(b" ", data)):
+            if token.startswith(b"/"):
+                name = pypdf.generic.NameObject(token.decode("latin-1"))
+                continue
+            if token in _OPERATOR_SPACE:
+                add(_OPERATOR_SPACE[token])
+            elif token == b"cs" and name:
+                fill = _space_name(name, resources)
+            elif token == b"CS" and name:
+                stroke = _space_name(name, resources)
+            elif token in (b"sc", b"scn"):
+                add(fill)
+            elif token in (b"SC", b"SCN"):
+                add(stroke)
+            elif token == b"sh" and name:
+                shading = resources.get("/Shading", {}).get(name)
+                if shading is not None:
+                    add(_space_name(shading.get_object().get("/ColorSpace"), resources))
+            elif token == b"Do" and name and depth < 8:
+                xobject = resources.get("/XObject", {}).get(name)
+                xobject = xobject.get_object() if xobject is not None else None
+                if xobject is None:
+                    continue
+                if xobject.get("/Subtype") == "/Image":
+                    if not xobject.get("/ImageMask"):
+                        add(_space_name(xobject.get("/ColorSpace", "/DeviceGray"), resources))
+                elif xobject.get("/Subtype") == "/Form":
+                    visit(xobject.get_data(), xobject.get("/Resources", resources), depth + 1)
+        for pattern in resources.get("/Pattern", {}).values():
+            shading = pattern.get_object().get("/Shading")
+            if shading is not None:
+                add(_space_name(shading.get_object().get("/ColorSpace"), resources))
+
+    contents = page.get_contents()
+    if contents is not None:
+        visit(contents.get_data(), page.get("/Resources", {}))
+    return used
+
+
+def _pdfx_page_problems(page: Any) -> list[str]:
+    """What PDF/X-1a forbids on a page beyond colour: transparency, annotations in the bleed."""
+    found = []
+    resources = page.get("/Resources", {})
+    for state in resources.get("/ExtGState", {}).values():
+        state = state.get_object()
+        if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1 or state.get("/SMask", "/None") != "/None":
+            found.append("transparency (PDF/X-1a allows none)")
+            break
+    for xobject in resources.get("/XObject", {}).values():
+        if "/SMask" in xobject.get_object():
+            found.append("an image with a soft mask (transparency; PDF/X-1a allows none)")
+            break
+    if page.get("/Annots"):
+        found.append("annotations on the page (PDF/X allows none inside the bleed)")
+    return found
+
+
+def _box(page: Any, name: str) -> tuple[float, float, float, float]:
+    box = getattr(page, name)
+    return float(box.left), float(box.bottom), float(box.right), float(box.top)
+
+
+# -- the report --------------------------------------------------------------------------
+
+
+def _inside_margin_in(pages: list[Any]) -> float:
+    """The narrowest inside margin as laid out (left on rectos, right on versos)."""
+    sides = [p._page_box.margin_left if n % 2 else p._page_box.margin_right for n, p in enumerate(pages, 1)]
+    return min(sides, default=0.0) / PX_PER_PT / PT_PER_IN
+
+
+def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Report:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    pages = layout.pages
+    inside_in = _inside_margin_in(pages)
+    where = _chapter_of_pages(doc, pages)
+    starts = {ch.pos.path: ch.pos.line or 1 for ch in doc.chapters}
+    problems: list[Problem] = []
+
+    def problem(check: str, page: int, message: str) -> None:
+        title, file = where[page - 1]
+        problems.append(Problem(check, page, title, file, message, starts.get(file, 1)))
+
+    # Glyphs, lines, paragraphs, notes: from the layout.
+    for number, page in enumerate(pages, 1):
+        for char in sorted(_missing_glyphs(page._page_box)):
+            problem("missing_glyphs", number, f"'{char}' (U+{ord(char):04X}) is not in the book's font: it prints as an empty box")
+        # A chapter's text running on to a page for one line (openers and front matter are
+        # short by design).
+        continued = number > 1 and where[number - 1][0] and where[number - 1] == where[number - 2]
+        if continued and _body_lines(page._page_box) == 1:
+            problem("lone_lines", number, "the page holds a single line of text: tighten or loosen the pages before it")
+        for over, text in _overfull(page._page_box):
+            problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'")
+    for fragments in _paragraph_lines(pages).values():
+        if len(fragments) < 2:
+            continue
+        (first_page, first_lines), (last_page, last_lines) = fragments[0], fragments[-1]
+        if first_lines == 1:
+            problem("orphans", first_page, "orphan: the first line of a paragraph is alone at the foot of the page")
+        if last_lines == 1:
+            problem("widows", last_page, "widow: the last line of a paragraph is alone at the top of the page")
+    for d in find_displaced(pages):
+        problem("notes_off_their_page", d.call_page, f"note {d.note_id} is printed on page {d.note_page or '?'}, its call on page {d.call_page}")
+    notes = sum(1 for page in pages for child in page._page_box.children
+                if isinstance(child, boxes.FootnoteAreaBox) for _ in child.children)
+
+    # Fonts, boxes, colour: from the PDF as written.
+    fonts, unembedded = _fonts(reader)
+    for name in sorted(unembedded):
+        problem("fonts_not_embedded", 1, f"font {name} is not embedded")
+    trim_pt = (doc.meta.trim.width_mm / MM_PER_IN * PT_PER_IN, doc.meta.trim.height_mm / MM_PER_IN * PT_PER_IN)
+    spaces: dict[str, int] = {}
+    for number, page in enumerate(reader.pages, 1):
+        tl, tb, tr, tt = _box(page, "trimbox")
+        if abs((tr - tl) - trim_pt[0]) > BOX_TOLERANCE_PT or abs((tt - tb) - trim_pt[1]) > BOX_TOLERANCE_PT:
+            problem("page_boxes", number, f"TrimBox is {tr - tl:.2f} x {tt - tb:.2f} pt, the trim {trim_pt[0]:.2f} x {trim_pt[1]:.2f} pt")
+        bl, bb, br, bt = _box(page, "bleedbox")
+        ml, mb, mr, mt = _box(page, "mediabox")
+        want = {k: v * PT_PER_IN for k, v in bleed_sides(profile, verso=number % 2 == 0).items()}
+        have = {"left": tl - bl, "right": br - tr, "bottom": tb - bb, "top": bt - tt}
+        wrong = [side for side in have if abs(have[side] - want[side]) > BOX_TOLERANCE_PT]
+        if wrong:
+            problem("page_boxes", number, "bleed is " + ", ".join(f"{s} {have[s]:.2f} pt" for s in wrong)
+                    + f"; {profile.name} asks for " + ", ".join(f"{s} {want[s]:.2f} pt" for s in wrong))
+        if bl < ml - BOX_TOLERANCE_PT or bb < mb - BOX_TOLERANCE_PT or br > mr + BOX_TOLERANCE_PT or bt > mt + BOX_TOLERANCE_PT:
+            problem("page_boxes", number, "BleedBox reaches outside the MediaBox")
+        used = _colours(page, reader)
+        for name, n in used.items():
+            spaces[name] = spaces.get(name, 0) + n
+        if profile.cmyk:
+            bad = sorted(set(used) - {"cmyk", "grey"})
+            if bad:
+                problem("colour", number, f"{', '.join(bad)} colour on a page of a CMYK/grey-only ({profile.name}) PDF")
+        if profile.pdf_variant.startswith("pdf/x"):
+            for message in _pdfx_page_problems(page):
+                problem("pdfx", number, message)
+    root = reader.trailer["/Root"]
+    intents = root.get("/OutputIntents") or []
+    intent = str(intents[0].get_object().get("/OutputConditionIdentifier", "")) if intents else ""
+    if profile.cmyk and not intent:
+        problem("colour", 1, f"no output intent: {profile.name} needs a CMYK output intent (PDF/X)")
+
+    count = len(reader.pages)
+    spine = spine_width_in(count, doc.meta.paper)
+    minimum = gutter_in(count) if profile.gutter_from_pages else 0.0
+    if inside_in < minimum - 1e-3:
+        problem("gutter", 1, f"inside margin {inside_in:.3f} in is under {minimum} in, "
+                             f"the minimum for {count} pages")
+    checks = {name: sum(p.check == name for p in problems) for name in (
+        "fonts_not_embedded", "missing_glyphs", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
+        "page_boxes", "colour", "pdfx", "gutter")}
+    return Report(
+        profile=profile.name, paper=doc.meta.paper, pages=count,
+        trim_mm=(round(doc.meta.trim.width_mm, 1), round(doc.meta.trim.height_mm, 1)),
+        bleed_in={side: round(v, 4) for side, v in bleed_sides(profile, verso=False).items()}
+        if not profile.outside_only else {"top": profile.bleed_in, "bottom": profile.bleed_in, "outside": profile.bleed_in, "inside": 0.0},
+        inside_margin_in=round(inside_in, 3), gutter_minimum_in=minimum,
+        spine_width_in=round(spine, 4), spine_width_mm=round(spine * MM_PER_IN, 2), spine_text=spine_has_text(count, spine),
+        fonts=tuple(sorted(fonts)), fonts_not_embedded=tuple(sorted(unembedded)),
+        colour_spaces=tuple(sorted(spaces)), output_intent=intent, notes=notes,
+        checks=checks, problems=tuple(sorted(problems, key=lambda p: (p.page, p.check, p.message))),
+    )
