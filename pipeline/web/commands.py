@@ -1,0 +1,114 @@
+"""The `serve`, `preview` and `site` commands: build if needed, then serve or write the page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.web.state import BookState
+
+EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare(root: Path, out: Path, styles_dir: Path, log=_log) -> BookState:  # type: ignore[no-untyped-def]
+    """The state to show: what OUT already holds, rebuilt first when the sources are newer.
+    A failed build keeps what OUT holds (the last good build) beside its diagnostics."""
+    from pipeline.web.state import BookState, manuscript_slug, up_to_date
+
+    state = BookState(root, out, styles_dir, log)
+    slug = manuscript_slug(root)
+    loaded = slug is not None and state.load_existing(slug)
+    if not (loaded and slug and up_to_date(root, styles_dir, out, slug)):
+        if sys.stderr.isatty():
+            log(f"building {root} into {out}…")
+        state.rebuild()
+    return state
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for name, help_text, description in (
+        ("serve", "serve the book's page (cover, downloads, print preview) on this computer",
+         "Build the book in DIR if needed, then serve its page at http://HOST:PORT/: cover, title, "
+         "contributors, contents, EPUB and PDF downloads and a preview of the printed pages."),
+        ("preview", "serve the book's page and rebuild it live while you edit",
+         "Like serve, and watch DIR and the styles folder: after each save the book is rebuilt and the "
+         "open page shows the new pages (or the manuscript's errors) by itself."),
+    ):
+        p = sub.add_parser(name, help=help_text, description=description)
+        p.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+        p.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT",
+                       help="where the book is built (default: build)")
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 for the network)")
+        p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    s = sub.add_parser("site", help="write the book's page, files and page images as a static site",
+                       description="Build the book in DIR if needed, then write its page, the EPUB and PDF, "
+                                   "the cover and every page image into SITE, linked by relative URLs: it "
+                                   "works from any static web host and opened straight from disk.")
+    s.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    s.add_argument("-o", "--out", type=Path, default=Path("build/site"), metavar="SITE",
+                   help="site folder (default: build/site); replaced as a whole")
+    s.add_argument("--build-dir", type=Path, default=Path("build"), metavar="OUT",
+                   help="where the book is built (default: build)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.build import STYLES_DIR
+
+    if args.command == "site":
+        return _site(args.dir, args.build_dir, args.out, STYLES_DIR)
+    return _serve(args.dir, args.out, args.host, args.port, args.command == "preview", STYLES_DIR)
+
+
+def _site(root: Path, build_dir: Path, target: Path, styles_dir: Path) -> int:
+    from pipeline.web.site import NotASiteFolder, write_site
+
+    state = prepare(root, build_dir, styles_dir, log=lambda m: None).current()
+    if state.errors or state.book is None or state.images is None:
+        for line in state.errors:
+            _log(line)
+        _log(f"{sum(': error: ' in e for e in state.errors)} error(s): the site was not written; fix them and run again")
+        return EXIT_MANUSCRIPT
+    try:
+        count = write_site(state.book, state.images, target)
+    except NotASiteFolder as exc:
+        _log(f"error: {exc}")
+        return EXIT_MANUSCRIPT
+    if sys.stderr.isatty():
+        _log(f"wrote {target}/ ({count} files); open {target}/index.html or copy the folder to any web host")
+    return EXIT_OK
+
+
+def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: Path) -> int:
+    from pipeline.web.server import BookServer
+    from pipeline.web.watch import Rebuilder
+
+    state = prepare(root, out, styles_dir)
+    try:
+        server = BookServer(host, port, state, live=live)
+    except OSError as exc:
+        _log(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with --port (or --port 0)")
+        return EXIT_BUG
+    rebuilder = Rebuilder([root, styles_dir], out, state.rebuild) if live else None
+    if rebuilder:
+        rebuilder.start()
+    book = state.current().book
+    what = f"'{book.title}'" if book else "the build errors"
+    watching = f"; watching {root} and {styles_dir.name}/ for changes" if live else ""
+    _log(f"serving {what} at {server.url}{watching} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        _log("stopped")
+    finally:
+        if rebuilder:
+            rebuilder.close()
+        server.server_close()
+    return EXIT_OK
