@@ -110,5 +110,6 @@ def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: 
     finally:
         if rebuilder:
             rebuilder.close()
+        state.close()  # ends the live-preview streams
         server.server_close()
     return EXIT_OK

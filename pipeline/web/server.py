@@ -77,7 +77,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         through a DNS name it controls (DNS rebinding)."""
         if not self.server.loopback_only:
             return True
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+        hosts = self.headers.get_all("Host") or []
+        if not hosts:  # HTTP/1.0 tools; browsers always send Host
+            return True
+        if len(hosts) > 1:
+            return False
+        host = self.headers["Host"].strip().lower()
+        host = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
         if host == "localhost":
             return True
         try:
@@ -116,7 +122,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed  # noqa: N815
+    def __getattr__(self, name: str) -> object:
+        # Any other method (POST, PUT, PROPFIND, ...) gets 405 with Allow, not the default 501.
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
 
     # -- routes -----------------------------------------------------------------------------
     def _route(self, head: bool) -> None:
@@ -328,7 +338,3 @@ class BookServer(http.server.ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self.slots.release()
-
-    def server_close(self) -> None:
-        self.book_state.close()
-        super().server_close()
