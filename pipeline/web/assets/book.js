@@ -152,6 +152,14 @@
   function start() {
     wire();
     show(initialPage());
+    // a #page-N link focuses that page's anchor (when the browser scrolls to it, up to the load
+    // event), and its focus ring would frame one page of the spread
+    const unfocus = () => {
+      const focused = document.activeElement;
+      if (focused && focused.classList && focused.classList.contains("page")) focused.blur();
+    };
+    unfocus();
+    window.addEventListener("load", () => setTimeout(unfocus, 0));
     if (document.body.dataset.live && window.EventSource) listen(document.body.dataset.live);
   }
 
