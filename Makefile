@@ -20,7 +20,7 @@ SYSTEM_PACKAGES := fonts-ebgaramond libharfbuzz-subset0 libpango-1.0-0 libpangof
 TEST_SYSTEM_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all setup system-packages test-system-packages book epub pdf check test bench clean serve preview site
+.PHONY: all setup system-packages test-system-packages book epub pdf check test bench clean serve preview site bench-web
 
 all: book
 
@@ -72,6 +72,9 @@ preview: setup
 
 site: setup
 	@$(PY) -m pipeline site $(MANUSCRIPT) --build-dir $(OUT) -o $(OUT)/site
+
+bench-web: setup
+	@$(PY) bench/web.py $(MANUSCRIPT)
 # --- end web ---
 
 clean:

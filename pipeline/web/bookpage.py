@@ -157,8 +157,17 @@ def _errors(book: Book | None, errors: Sequence[str]) -> str:
             f'<pre class="diagnostics">{lines}</pre></section>')
 
 
+def _warnings(warnings: Sequence[str]) -> str:
+    if not warnings:
+        return ""
+    lines = "\n".join(escape(w) for w in warnings)
+    n = len(warnings)
+    return (f'<details class="warnings"><summary>The last build has {n} warning{"s" if n != 1 else ""}</summary>'
+            f'<pre class="diagnostics">{lines}</pre></details>')
+
+
 def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = "", links: Links = Links(),
-                status: str = "", version: int = 0) -> str:
+                status: str = "", version: int = 0, warnings: Sequence[str] = ()) -> str:
     """The whole page. `live` is the URL of the event stream (preview only) and `version` the
     number of the build state shown; `errors` are diagnostics of a failed build, shown above
     the last good build."""
@@ -194,7 +203,7 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
 <body{live_attr} data-build="{book.build_id}" data-slug="{book.slug}">
 <div id="app">
 {status_html}
-{_errors(book, errors)}
+{_errors(book, errors)}{_warnings(warnings) if live else ""}
 <header class="book">
 <div class="cover"><img src="{cover_name(book)}" alt="Cover of {escape(book.title)}" width="{cw}" height="{ch}"></div>
 <div class="about">

@@ -157,7 +157,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _page(self, state: State, head: bool) -> None:
         html = render_page(state.book, errors=state.errors, live="events" if self.server.live else "",
-                           links=Links(), status=state.status, version=state.version).encode("utf-8")
+                           links=Links(), status=state.status, version=state.version,
+                           warnings=state.warnings).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(html)))

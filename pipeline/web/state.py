@@ -87,16 +87,18 @@ class BookState:
     def load_existing(self, slug: str) -> bool:
         """Show what is already in OUT, without building."""
         try:
-            self._show(read_build(self.out, slug), seconds=0.0, warnings=())
+            book = read_build(self.out, slug)
+            built = time.strftime("%d %b %Y, %H:%M:%S", time.localtime(book.pdf.mtime))
+            self._show(book, seconds=0.0, warnings=(), status=f"Showing the build of {built} · {book.pages} pages")
             return True
         except (OSError, ValueError, KeyError):
             return False
 
-    def _show(self, book: Book, seconds: float, warnings: tuple[str, ...]) -> None:
+    def _show(self, book: Book, seconds: float, warnings: tuple[str, ...], status: str = "") -> None:
         images = PageImages(book, self.out / PAGES_FOLDER)
         previous = self._state.images
         self._set(book=book, images=images, errors=(), warnings=warnings, building="", seconds=seconds,
-                  status=f"Built {time.strftime('%H:%M:%S')} in {seconds:.1f} s · {book.pages} pages")
+                  status=status or f"Built {time.strftime('%H:%M:%S')} in {seconds:.1f} s · {book.pages} pages")
         # Render the spread images ahead, so that turning pages is instant; zoom images on demand.
         threading.Thread(target=self._render_ahead, args=(images,), daemon=True).start()
         prune(self.out / PAGES_FOLDER, keep=book.build_id)
@@ -123,10 +125,11 @@ class BookState:
                 book = read_build(self.out, result.pdf.stem)
             except ManuscriptError as exc:
                 lines = tuple(str(d) for d in exc.diagnostics)
-                self.log("\n".join(lines))
+                errors = sum(": error: " in x for x in lines)
+                self.log("\n".join(lines) + f"\n{errors} error(s): the page shows them beside the last good build; "
+                                             "fix them and save")
                 return self._set(errors=lines, building="", seconds=time.monotonic() - started,
-                                 status=f"Build failed at {time.strftime('%H:%M:%S')}: "
-                                        f"{sum(': error: ' in x for x in lines)} error(s)")
+                                 status=f"Build failed at {time.strftime('%H:%M:%S')}: {errors} error(s)")
             except Exception as exc:  # a pipeline bug: show it, keep serving the last good build
                 trace = traceback.format_exc()
                 self.log(trace)
