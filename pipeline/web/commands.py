@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,18 +19,24 @@ def _log(message: str) -> None:
 
 
 def prepare(root: Path, out: Path, styles_dir: Path, log=_log) -> BookState:  # type: ignore[no-untyped-def]
-    """The state to show: what OUT already holds, rebuilt first when the sources are newer.
-    A failed build keeps what OUT holds (the last good build) beside its diagnostics."""
-    from pipeline.web.state import BookState, manuscript_slug, up_to_date
+    from pipeline.web.state import BookState
 
     state = BookState(root, out, styles_dir, log)
-    slug = manuscript_slug(root)
-    loaded = slug is not None and state.load_existing(slug)
-    if not (loaded and slug and up_to_date(root, styles_dir, out, slug)):
-        if sys.stderr.isatty():
-            log(f"building {root} into {out}…")
-        state.rebuild()
+    bring_up_to_date(state)
     return state
+
+
+def bring_up_to_date(state: BookState) -> None:
+    """Show what OUT already holds, rebuilt first when the sources are newer. A failed build
+    keeps what OUT holds (the last good build) beside its diagnostics."""
+    from pipeline.web.state import manuscript_slug, up_to_date
+
+    slug = manuscript_slug(state.root)
+    loaded = slug is not None and state.load_existing(slug)
+    if not (loaded and slug and up_to_date(state.root, state.styles_dir, state.out, slug)):
+        if sys.stderr.isatty():
+            state.log(f"building {state.root} into {state.out}…")
+        state.rebuild()
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -86,23 +93,32 @@ def _site(root: Path, build_dir: Path, target: Path, styles_dir: Path) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: Path) -> int:
     from pipeline.web.server import BookServer
     from pipeline.web.watch import Rebuilder
 
-    state = prepare(root, out, styles_dir)
+    from pipeline.web.state import BookState
+
+    state = BookState(root, out, styles_dir, _log)
     try:
         server = BookServer(host, port, state, live=live)
     except OSError as exc:
         _log(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another with --port (or --port 0)")
         return EXIT_BUG
+    # Watch before the first build, so that a save while it runs is not missed.
     rebuilder = Rebuilder([root, styles_dir], out, state.rebuild) if live else None
     if rebuilder:
         rebuilder.start()
+    bring_up_to_date(state)
     book = state.current().book
     what = f"'{book.title}'" if book else "the build errors"
     watching = f"; watching {root} and {styles_dir.name}/ for changes" if live else ""
     _log(f"serving {what} at {server.url}{watching} (Ctrl-C to stop)")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
         server.serve_forever()
     except KeyboardInterrupt:
