@@ -9,6 +9,7 @@ import posixpath
 import threading
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -32,8 +33,8 @@ class BuiltFile:
     def etag(self) -> str:
         return f'"{self.sha256[:32]}"'
 
-    @property
-    def sha256(self) -> str:
+    @cached_property
+    def sha256(self) -> str:  # cached: the page names every image by it
         return hashlib.sha256(self.data).hexdigest()
 
 
