@@ -16,8 +16,8 @@ SLUG        = $(shell $(PY) -m pipeline slug $(MANUSCRIPT))
 # and poppler-utils (pdftoppm) for looking at pages.
 SYSTEM_PACKAGES := fonts-ebgaramond libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
                    default-jre-headless poppler-utils python3-venv
-# Only `make test` needs these: a real browser for the web page's tests (driven by Playwright).
-TEST_SYSTEM_PACKAGES := chromium
+# Only `make test` needs these: a real browser (driven by Playwright) and a sans face for the web page's tests.
+TEST_SYSTEM_PACKAGES := chromium fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all setup system-packages test-system-packages book epub pdf check test bench clean serve preview site bench-web
