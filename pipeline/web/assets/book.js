@@ -71,6 +71,17 @@
     $(".prev", box).addEventListener("click", () => turn(-1));
     $(".next", box).addEventListener("click", () => turn(1));
     $(".jump input", box).addEventListener("change", (e) => show(Number(e.target.value)));
+    $(".jump input", box).addEventListener("keydown", (e) => { if (e.key === "Enter") show(Number(e.target.value)); });
+    // on a touch screen a sideways swipe turns the page
+    let touch = null;
+    $(".spreads", box).addEventListener("touchstart", (e) => { touch = e.changedTouches[0]; }, { passive: true });
+    $(".spreads", box).addEventListener("touchend", (e) => {
+      const end = e.changedTouches[0];
+      if (!touch) return;
+      const dx = end.clientX - touch.clientX, dy = end.clientY - touch.clientY;
+      touch = null;
+      if (Math.abs(dx) > 50 && Math.abs(dx) > 2 * Math.abs(dy)) turn(dx < 0 ? 1 : -1);
+    }, { passive: true });
     $("select.chapter", box).addEventListener("change", (e) => { if (e.target.value) show(Number(e.target.value)); });
     $$(".page[data-page]", box).forEach((a) => a.addEventListener("click", (e) => {
       if (openZoom(Number(a.dataset.page))) { e.preventDefault(); show(Number(a.dataset.page)); }
