@@ -172,12 +172,13 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
     number of the build state shown; `errors` are diagnostics of a failed build, shown above
     the last good build."""
     live_attr = f' data-live="{escape(live)}" data-version="{version}"' if live else ""
-    status_html = f'<p class="live-status" id="live-status">{escape(status)}</p>' if live else ""
+    status_html = (f'<p class="live-status{" failed" if errors else ""}" id="live-status" role="status">'
+                   f'{escape(status)}</p>') if live else ""
     if book is None:
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>No build yet</title><link rel="stylesheet" href="assets/book.css"><script src="assets/book.js" defer></script>
-</head><body{live_attr} data-build=""><div id="app">{status_html}<main class="empty">{_errors(None, errors)}</main></div></body></html>
+</head><body{live_attr} data-build="">{status_html}<div id="app"><main class="empty">{_errors(None, errors)}</main></div></body></html>
 """
     authors = [c.name for c in book.contributors if c.role == "aut"]
     w, h = book.page_size
@@ -201,8 +202,8 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
 <script src="assets/book.js" defer></script>
 </head>
 <body{live_attr} data-build="{book.build_id}" data-slug="{book.slug}">
-<div id="app">
 {status_html}
+<div id="app">
 {_errors(book, errors)}{_warnings(warnings) if live else ""}
 <header class="book">
 <div class="cover"><img src="{cover_name(book)}" alt="Cover of {escape(book.title)}" width="{cw}" height="{ch}"></div>

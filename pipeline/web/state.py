@@ -88,8 +88,8 @@ class BookState:
         """Show what is already in OUT, without building."""
         try:
             book = read_build(self.out, slug)
-            built = time.strftime("%d %b %Y, %H:%M:%S", time.localtime(book.pdf.mtime))
-            self._show(book, seconds=0.0, warnings=(), status=f"Showing the build of {built} · {book.pages} pages")
+            built = time.strftime("%d %b, %H:%M:%S", time.localtime(book.pdf.mtime))
+            self._show(book, seconds=0.0, warnings=(), status=f"Build of {built} · {book.pages} pages · watching")
             return True
         except (OSError, ValueError, KeyError):
             return False

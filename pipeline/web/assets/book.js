@@ -133,6 +133,8 @@
     const wasZoomed = zoomed;
     closeZoom();
     $("#app").replaceWith(doc.getElementById("app"));
+    const newStatus = doc.getElementById("live-status");
+    if (newStatus && $("#live-status")) $("#live-status").replaceWith(newStatus);
     const newDialog = doc.querySelector("dialog.zoom");
     const oldDialog = $("dialog.zoom");
     if (newDialog && oldDialog) oldDialog.replaceWith(newDialog);
