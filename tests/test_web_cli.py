@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html.parser
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,44 +76,47 @@ def test_site_of_a_broken_manuscript_reports_positions(tiny: Path, tmp_path: Pat
     assert not (tmp_path / "s").exists()
 
 
-def _start(command: str, source: Path, out: Path) -> tuple[subprocess.Popen[str], str]:
+@contextlib.contextmanager
+def running(command: str, source: Path, out: Path) -> Iterator[tuple[str, list[str]]]:
+    """The command as a process; yields its URL and, once it has stopped on Ctrl-C, its stderr."""
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", command, str(source), "-o", str(out), "--port", "0"],
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert proc.stderr is not None
-    for line in proc.stderr:
-        if match := re.search(r"at (http://127\.0\.0\.1:\d+/)", line):
-            return proc, match[1]
-    proc.wait(10)
-    raise AssertionError(f"{command} did not start (exit {proc.returncode})")
+    lines: list[str] = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if match := re.search(r"at (http://127\.0\.0\.1:\d+/)", line):
+                break
+        else:
+            raise AssertionError(f"{command} did not start: {''.join(lines)}")
+        yield match[1], lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            lines.append(proc.stderr.read())
+            lines.append(f"exit {proc.wait(15)}")
+        finally:
+            proc.kill()
+            proc.stderr.close()
 
 
 @pytest.mark.parametrize("command", ["serve", "preview"])
 def test_command_serves_and_stops_on_ctrl_c(command: str, tiny: Path, tmp_path: Path) -> None:
-    proc, url = _start(command, tiny, tmp_path / "out")
-    try:
+    with running(command, tiny, tmp_path / "out") as (url, stderr):
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200 and b"<h1>A Tiny Book</h1>" in response.read()
         with urllib.request.urlopen(url + f"files/{SLUG}.pdf", timeout=10) as response:
             assert response.read() == (tmp_path / "out" / f"{SLUG}.pdf").read_bytes()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(15) == 0
-        assert proc.stderr is not None and "Traceback" not in proc.stderr.read()
-        proc.stderr.close()
+    assert stderr[-1] == "exit 0" and "Traceback" not in "".join(stderr)
 
 
 def test_serve_uses_an_up_to_date_build_without_rebuilding(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["build", str(tiny), "-o", str(out), "-q"]) == 0
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
-    proc, url = _start("serve", tiny, out)
-    try:
+    with running("serve", tiny, out) as (url, _):
         urllib.request.urlopen(url, timeout=10).close()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(15)
-        assert proc.stderr is not None
-        proc.stderr.close()
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == before
 
 
@@ -126,3 +131,12 @@ def test_serve_refuses_a_port_in_use(tiny: Path, tmp_path: Path) -> None:
                                "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_of_a_broken_manuscript_fails_like_build(tiny: Path, tmp_path: Path) -> None:
+    (tiny / "second.md").write_text((tiny / "second.md").read_text().replace("title:", "title: [", 1))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "serve", str(tiny), "-o", str(tmp_path / "o"),
+                           "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert re.search(r"second\.md:\d+:\d+: error: ", done.stderr) and "use 'preview'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o" / f"{SLUG}.pdf").exists()

@@ -114,6 +114,11 @@ def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: 
     if rebuilder:
         rebuilder.start()
     bring_up_to_date(state)
+    if not live and state.current().errors:  # nothing current to serve: fail like `build`
+        errors = sum(": error: " in e for e in state.current().errors)
+        _log(f"{errors} error(s): fix them and run serve again, or use 'preview' to fix them with the page open")
+        server.server_close()
+        return EXIT_MANUSCRIPT
     book = state.current().book
     what = f"'{book.title}'" if book else "the build errors"
     watching = f"; watching {root} and {styles_dir.name}/ for changes" if live else ""
