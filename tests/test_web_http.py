@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import re
 import socket
+import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -196,6 +197,37 @@ def test_a_silent_client_does_not_stall_the_others(served_tiny: Served) -> None:
     finally:
         for s in [*silent, half]:
             s.close()
+
+
+def test_a_trickling_client_is_cut_off(served_tiny: Served) -> None:
+    """A request that arrives a byte at a time, each within the socket timeout, still has to be
+    complete within the request deadline (shortened here)."""
+    server, thread = start_server(served_tiny.state)
+    server.request_deadline = 1.0
+    host, port = server.server_address[:2]
+    try:
+        with socket.create_connection((host, port), timeout=10) as s:
+            cut = False
+            for byte in b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100:
+                try:
+                    s.sendall(bytes([byte]))
+                    time.sleep(0.1)
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"":
+                            cut = True
+                            break
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        s.setblocking(True)
+                        s.settimeout(10)
+                except (ConnectionResetError, BrokenPipeError):
+                    cut = True
+                    break
+            assert cut  # closed by the server after about 1 s of the 10 s this would take
+    finally:
+        stop_server(server, thread)
 
 
 def test_a_full_server_says_so_at_once(served_tiny: Served) -> None:

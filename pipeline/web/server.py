@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import threading
+import time
 from importlib import resources
 
 from pipeline.web.bookpage import ASSETS, Links, cover_name, render_page
@@ -23,6 +24,7 @@ MAX_EVENT_STREAMS = 8  # long-lived live-preview connections, within MAX_CONNECT
 MAX_REQUEST_LINE = 4096
 MAX_HEADER_BYTES = 16384
 SOCKET_TIMEOUT = 15.0  # seconds a client may stay silent (or not read) before it is dropped
+REQUEST_DEADLINE = 20.0  # seconds to send a whole request line and headers, however it trickles
 KEEPALIVE_SECONDS = 15.0
 
 _PAGE_IMAGE = re.compile(r"^/pages/([0-9a-f]{16})/([^/]+)$")
@@ -49,7 +51,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server: BookServer
 
     # -- request limits ---------------------------------------------------------------------
+    def handle_one_request(self) -> None:
+        # The socket timeout bounds each wait; this bounds the whole request, so a client that
+        # sends a byte every few seconds cannot hold a thread for ever.
+        self.server.set_deadline(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.clear_deadline(self.connection)
+
     def parse_request(self) -> bool:
+        try:
+            return self._parse_request()
+        finally:
+            self.server.clear_deadline(self.connection)  # the request is in: the response may take its time
+
+    def _parse_request(self) -> bool:
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
             self.requestline, self.command, self.request_version = "", "", "HTTP/1.1"
             self.close_connection = True
@@ -302,7 +319,12 @@ class BookServer(http.server.ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(max_connections)
         self.streams = threading.BoundedSemaphore(min(MAX_EVENT_STREAMS, max(1, max_connections // 2)))
         self.assets = _assets()
-        self.started = __import__("time").time()
+        self.started = time.time()
+        self.request_deadline = REQUEST_DEADLINE
+        self._deadlines: dict[socket.socket, float] = {}
+        self._deadlines_lock = threading.Lock()
+        self._closing = threading.Event()
+        threading.Thread(target=self._reap, name="request-deadlines", daemon=True).start()
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), Handler)
@@ -310,6 +332,32 @@ class BookServer(http.server.ThreadingHTTPServer):
             self.loopback_only = ipaddress.ip_address(host).is_loopback
         except ValueError:
             self.loopback_only = host == "localhost"
+
+    def set_deadline(self, connection: socket.socket) -> None:
+        with self._deadlines_lock:
+            self._deadlines[connection] = time.monotonic() + self.request_deadline
+
+    def clear_deadline(self, connection: socket.socket) -> None:
+        with self._deadlines_lock:
+            self._deadlines.pop(connection, None)
+
+    def _reap(self) -> None:
+        """Cut off connections whose request is not in by its deadline."""
+        while not self._closing.wait(0.5):
+            now = time.monotonic()
+            with self._deadlines_lock:
+                late = [c for c, deadline in self._deadlines.items() if deadline < now]
+                for c in late:
+                    del self._deadlines[c]
+            for c in late:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)  # its thread's read returns at once and it ends
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._closing.set()
+        super().server_close()
 
     @property
     def url(self) -> str:
