@@ -191,3 +191,33 @@ def test_static_site_from_file(served_tiny: Served, page, tmp_path: Path) -> Non
         href = page.locator(f"a.download[data-kind={kind}]").get_attribute("href")
         assert (site / href).read_bytes() == (served_tiny.out / f"{SLUG}.{kind}").read_bytes()
     assert page.locator(".open-pdf").get_attribute("href") == f"files/{SLUG}.pdf"
+
+
+def test_preview_of_a_book_that_never_built_comes_up_when_fixed(tiny: Path, tmp_path: Path, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from pipeline.build import STYLES_DIR
+    from pipeline.web.state import BookState
+    from pipeline.web.watch import Rebuilder
+    from web_fixtures import start_server, stop_server
+
+    second = tiny / "second.md"
+    good = second.read_text()
+    second.write_text(good.replace("title:", "title: [", 1))
+    state = BookState(tiny, tmp_path / "out", STYLES_DIR)
+    assert state.rebuild().book is None
+    server, thread = start_server(state, live=True)
+    rebuilder = Rebuilder([tiny, STYLES_DIR], tmp_path / "out", state.rebuild)
+    rebuilder.start()
+    try:
+        page.goto(server.url)
+        assert re.search(r"second\.md:\d+:\d+: error: ", page.locator(".errors .diagnostics").inner_text())
+        assert "Nothing has been built yet" in page.locator(".errors").inner_text()
+        assert page.locator("a.download").count() == 0
+        second.write_text(good)
+        page.locator("h1").wait_for(timeout=LIVE_TIMEOUT_MS)
+        assert page.locator("h1").inner_text() == "A Tiny Book" and page.locator(".errors").count() == 0
+        page.click("#preview .next")  # the new page's controls are wired
+        assert visible_pages(page) == [2, 3]
+    finally:
+        rebuilder.close()
+        state.close()
+        stop_server(server, thread)

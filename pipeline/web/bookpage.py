@@ -177,7 +177,7 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
     if book is None:
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>No build yet</title><link rel="stylesheet" href="assets/book.css"><script src="assets/book.js" defer></script>
+<title>No build yet</title><link rel="icon" href="assets/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="assets/book.css"><script src="assets/book.js" defer></script>
 </head><body{live_attr} data-build="">{status_html}<div id="app"><main class="empty">{_errors(None, errors)}</main></div></body></html>
 """
     authors = [c.name for c in book.contributors if c.role == "aut"]
