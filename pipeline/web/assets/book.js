@@ -111,8 +111,9 @@
     if (e.altKey || e.ctrlKey || e.metaKey || !preview()) return;
     const tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "select" || tag === "textarea") return;
-    const back = e.key === "ArrowLeft" || e.key === "PageUp";
-    const fwd = e.key === "ArrowRight" || e.key === "PageDown";
+    // left and right only: PageUp, PageDown, Home and End keep scrolling the page as usual
+    const back = e.key === "ArrowLeft";
+    const fwd = e.key === "ArrowRight";
     if (!back && !fwd) return;
     e.preventDefault();
     if (zoomed) openZoom(zoomed + (fwd ? 1 : -1));
