@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -39,9 +40,12 @@ def write_site(book: Book, images: PageImages, target: Path) -> int:
         assets = resources.files("pipeline.web") / "assets"
         for name in ASSETS:
             files[f"assets/{name}"] = (assets / name).read_bytes()
-        for size in ("s", "z"):
-            for page in range(1, book.pages + 1):
-                files[page_url(book, size, page)] = images.path(size, page).read_bytes()
+        # PDFium renders one page at a time, but PNG encoding runs in parallel with it.
+        wanted = [(size, page) for size in ("s", "z") for page in range(1, book.pages + 1)]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            paths = list(pool.map(lambda sp: images.path(*sp), wanted))
+        for (size, page), path in zip(wanted, paths):
+            files[page_url(book, size, page)] = path.read_bytes()
         for rel, data in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
