@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from pipeline.web.state import BookState
 
 EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
+SERVE_EPILOG = """exit status:
+  0  stopped with Ctrl-C (or kill)
+  1  cannot listen on HOST:PORT (choose another with --port, or --port 0 for any free one)
+  2  serve only: the manuscript has problems, printed as PATH:LINE:COL: error: message;
+     preview keeps running, shows them in the page and rebuilds when they are fixed
+
+The page serves only the built files and its own assets, answers GET and HEAD only, and
+listens on this computer only unless --host says otherwise."""
 
 
 def _log(message: str) -> None:
@@ -48,7 +56,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
          "Like serve, and watch DIR and the styles folder: after each save the book is rebuilt and the "
          "open page shows the new pages (or the manuscript's errors) by itself."),
     ):
-        p = sub.add_parser(name, help=help_text, description=description)
+        p = sub.add_parser(name, help=help_text, description=description, epilog=SERVE_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
         p.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT",
                        help="where the book is built (default: build)")
