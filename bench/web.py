@@ -61,13 +61,14 @@ def main() -> None:
 
         t, book = timed(lambda: read_build(out, slug), repeat=5)
         rows.append(("read a build back (EPUB metadata, PDF outline)", t, ""))
-        images = PageImages(book, work / "pages")  # type: ignore[arg-type]
+        images = PageImages(book, work / "pages")  # type: ignore[arg-type]  # closed below
         t, _ = timed(lambda: images.render_all(("s",)))
         rows.append((f"render {book.pages} spread images (880 px)", t, f"{1000 * t / book.pages:.0f} ms/page"))  # type: ignore[attr-defined]
         t, _ = timed(lambda: images.render_all(("z",)))
         rows.append((f"render {book.pages} zoom images (1600 px)", t, f"{1000 * t / book.pages:.0f} ms/page"))  # type: ignore[attr-defined]
         t, _ = timed(lambda: images.render_all(("s", "z")))
         rows.append(("the same images again, cached", t, ""))
+        images.close()
         t, html = timed(lambda: render_page(book), repeat=20)  # type: ignore[arg-type]
         rows.append(("page HTML", t, f"{len(html) / 1000:.0f} KB"))  # type: ignore[arg-type]
 
@@ -104,8 +105,10 @@ def main() -> None:
         server.shutdown()
         server.server_close()
 
-        current = state.current()
-        t, count = timed(lambda: write_site(current.book, current.images, work / "site"))  # type: ignore[arg-type]
+        current = state.current().book
+        site_images = PageImages(current, work / "site-pages")  # type: ignore[arg-type]
+        t, count = timed(lambda: write_site(current, site_images, work / "site"))  # type: ignore[arg-type]
+        site_images.close()
         size = sum(p.stat().st_size for p in (work / "site").rglob("*") if p.is_file())
         rows.append(("static site (all images rendered)", t, f"{count} files, {size / 1e6:.1f} MB"))
 

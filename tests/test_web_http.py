@@ -261,3 +261,15 @@ def test_assets_and_cover(served_tiny: Served) -> None:
         assert response.status == 200 and response.getheader("Content-Type").startswith(media_type), path
         assert body
     assert Image.open(__import__("io").BytesIO(request(served_tiny, "GET", "/cover.png")[1])).size == (1600, 2560)
+
+
+def test_clients_that_go_away_leave_the_terminal_quiet(served_tiny: Served, capfd: pytest.CaptureFixture[str]) -> None:
+    host, port = urllib.parse.urlsplit(served_tiny.url).netloc.split(":")
+    for _ in range(5):
+        s = socket.create_connection((host, int(port)))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # reset on close
+        s.sendall(f"GET /files/{SLUG}.epub HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        s.close()
+    assert request(served_tiny, "GET", "/")[0].status == 200  # still serving
+    time.sleep(0.5)
+    assert "Traceback" not in capfd.readouterr().err

@@ -16,6 +16,7 @@ from conftest import Built
 import pipeline.build
 from pipeline.build import STYLES_DIR
 from pipeline.web.bookpage import render_page
+from pipeline.web.pages import ImagesClosed
 from pipeline.web.snapshot import read_build
 from pipeline.web.state import BookState
 from pipeline.web.watch import Rebuilder
@@ -71,6 +72,7 @@ def test_failed_and_crashing_builds_keep_the_last_good_one(tiny: Path, tmp_path:
     crashed = state.rebuild()
     assert crashed.book is good.book
     assert crashed.errors == ("internal error in the pipeline: RuntimeError: a bug (please report it)",)
+    state.close()
 
 
 def _counting_rebuilder(folder: Path, seconds: float = 0.0) -> tuple[Rebuilder, list[float]]:
@@ -127,6 +129,23 @@ def test_a_save_during_a_build_is_built_after_it(tmp_path: Path) -> None:
         rebuilder.close()
 
 
+def test_closing_stops_all_page_rendering(tiny_built: Built, tmp_path: Path) -> None:
+    """At exit no thread may be inside PDFium: closing waits for the page being rendered and
+    renders nothing more, while pages already cached are still served."""
+    state = BookState(tiny_built.source, tmp_path / "out", STYLES_DIR)
+    shutil.copytree(tiny_built.out, tmp_path / "out")
+    assert state.load_existing(tiny_built.epub.stem)
+    images = state.current().images
+    first = images.path("z", 1)
+    state.close()
+    assert not any(t.is_alive() for t in threading.enumerate() if t.name == "render-ahead")
+    assert images.path("z", 1) == first
+    last = images.book.pages
+    if not (images.folder / f"z-{last:03d}.png").exists():
+        with pytest.raises(ImagesClosed):
+            images.path("z", last)
+
+
 def test_event_stream_waits_for_the_next_state(tiny_built: Built) -> None:
     state = BookState(tiny_built.source, tiny_built.out, STYLES_DIR)
     assert state.load_existing(tiny_built.epub.stem)
@@ -139,3 +158,4 @@ def test_event_stream_waits_for_the_next_state(tiny_built: Built) -> None:
     state.load_existing(tiny_built.epub.stem)
     waiter.join(10)
     assert seen and seen[0].version > version
+    state.close()

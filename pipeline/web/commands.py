@@ -84,9 +84,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _site(root: Path, build_dir: Path, target: Path, styles_dir: Path) -> int:
+    book_state = prepare(root, build_dir, styles_dir, log=lambda m: None)
+    try:
+        return _write_site(book_state, target)
+    finally:
+        book_state.close()  # no thread may be inside PDFium when the process exits
+
+
+def _write_site(book_state: BookState, target: Path) -> int:
     from pipeline.web.site import NotASiteFolder, write_site
 
-    state = prepare(root, build_dir, styles_dir, log=lambda m: None).current()
+    state = book_state.current()
     if state.errors or state.book is None or state.images is None:
         for line in state.errors:
             _log(line)
@@ -140,6 +148,6 @@ def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: 
     finally:
         if rebuilder:
             rebuilder.close()
-        state.close()  # ends the live-preview streams
+        state.close()  # ends the live-preview streams and all page rendering
         server.server_close()
     return EXIT_OK

@@ -23,6 +23,10 @@ KEEP_BUILDS = 4  # image folders of older builds beyond this are removed
 IMAGE_NAME = re.compile(r"^([sz])-(\d{3,5})\.png$")
 
 
+class ImagesClosed(Exception):
+    """The page image is not cached and its build is no longer the current one."""
+
+
 def _grey_if_colourless(image: Image.Image) -> Image.Image:
     # Checked on a quarter-size copy: averaging keeps any colour, and it is 16 times less work.
     red, green, blue = image.convert("RGB").reduce(4).split()
@@ -42,6 +46,7 @@ class PageImages:
         self.book = book
         self.folder = cache_root / book.build_id
         self._pdf: pdfium.PdfDocument | None = None
+        self.closed = False
 
     def path(self, size: str, page: int) -> Path:
         """The image file for 1-based `page`, rendering it if needed. KeyError/IndexError if
@@ -55,6 +60,8 @@ class PageImages:
         with PDFIUM_LOCK:
             if target.is_file():  # another thread rendered it while this one waited
                 return target
+            if self.closed:  # replaced by a newer build, or shutting down: render nothing more
+                raise ImagesClosed(self.book.build_id)
             if self._pdf is None:
                 self._pdf = pdfium.PdfDocument(self.book.pdf.data)
             pdf_page = self._pdf[page - 1]
@@ -71,11 +78,17 @@ class PageImages:
         return target
 
     def render_all(self, sizes: tuple[str, ...] = ("s", "z")) -> None:
+        """Render every page not yet cached; stops early once closed."""
         for size in sizes:
             for page in range(1, self.book.pages + 1):
+                if self.closed:
+                    return
                 self.path(size, page)
 
     def close(self) -> None:
+        """Release the PDF, once a page being rendered is done; pages already on disk are still
+        served, no new page is rendered (PDFium must be idle when the process exits)."""
+        self.closed = True
         with PDFIUM_LOCK:
             if self._pdf is not None:
                 self._pdf.close()

@@ -10,12 +10,13 @@ import ipaddress
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from importlib import resources
 
 from pipeline.web.bookpage import ASSETS, Links, cover_name, render_page
-from pipeline.web.pages import IMAGE_NAME
+from pipeline.web.pages import IMAGE_NAME, ImagesClosed
 from pipeline.web.snapshot import BuiltFile
 from pipeline.web.state import BookState, State
 
@@ -194,6 +195,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 path = images.path(size, int(page))
             except (KeyError, IndexError):
                 return self.send_error(404)
+            except ImagesClosed:  # a rebuild replaced this build a moment ago
+                return self.send_error(503, explain="the book was just rebuilt; reload the page")
         else:  # an image of an earlier build still cached (a page open before a rebuild)
             path = images.folder.parent / build_id / name
             if not path.is_file():
@@ -332,6 +335,12 @@ class BookServer(http.server.ThreadingHTTPServer):
             self.loopback_only = ipaddress.ip_address(host).is_loopback
         except ValueError:
             self.loopback_only = host == "localhost"
+
+    def handle_error(self, request: object, client_address: object) -> None:  # type: ignore[override]
+        # A client that went away or was cut off is normal; anything else is a bug: show it.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def set_deadline(self, connection: socket.socket) -> None:
         with self._deadlines_lock:

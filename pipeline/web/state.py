@@ -63,6 +63,7 @@ class BookState:
         self._changed = threading.Condition()
         self._build_lock = threading.Lock()  # one build at a time
         self.closed = False
+        self._ahead: list[threading.Thread] = []
 
     def current(self) -> State:
         return self._state
@@ -80,9 +81,15 @@ class BookState:
             return self._state
 
     def close(self) -> None:
+        """End the event streams and stop rendering ahead (PDFium must be idle at exit:
+        a thread still inside it while the interpreter shuts down crashes the process)."""
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+        if self._state.images is not None:
+            self._state.images.close()
+        for thread in self._ahead:
+            thread.join(30)
 
     def load_existing(self, slug: str) -> bool:
         """Show what is already in OUT, without building."""
@@ -100,7 +107,9 @@ class BookState:
         self._set(book=book, images=images, errors=(), warnings=warnings, building="", seconds=seconds,
                   status=status or f"Built {time.strftime('%H:%M:%S')} in {seconds:.1f} s · {book.pages} pages")
         # Render the spread images ahead, so that turning pages is instant; zoom images on demand.
-        threading.Thread(target=self._render_ahead, args=(images,), daemon=True).start()
+        ahead = threading.Thread(target=self._render_ahead, args=(images,), name="render-ahead", daemon=True)
+        self._ahead = [t for t in self._ahead if t.is_alive()] + [ahead]
+        ahead.start()
         prune(self.out / PAGES_FOLDER, keep=book.build_id)
         if previous is not None and previous is not images:
             previous.close()
