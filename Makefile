@@ -2,10 +2,10 @@
 # make test     run the tests (sets up first)
 # make epub | pdf | check | check-tools | clean | setup
 # make pdf PROFILE=kdp   a print profile (kdp, lulu, ingram, offset; default: book.yaml's, else proof)
+# make serve | preview | site   the book's page on http://127.0.0.1:8000/, live, or as a static site
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
-PROFILE    ?=
 PYTHON     ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
@@ -18,6 +18,9 @@ SLUG        = $(shell $(PY) -m pipeline slug $(MANUSCRIPT))
 # (Ghostscript's SWOP profile) that PDF/X print profiles name as their output intent.
 SYSTEM_PACKAGES := fonts-ebgaramond libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
                    default-jre-headless poppler-utils python3-venv libgs-common
+# Only `make test` and `make check` need these: a real browser (Playwright's web tests, and
+# DAISY Ace) and a sans face for the web page's tests.
+TEST_SYSTEM_PACKAGES := chromium fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # -- accessibility checker: DAISY Ace (pinned in .ci/ace/package-lock.json) on Debian's Chromium.
@@ -25,18 +28,27 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ACE_DIR := .ci/ace
 ACE     := $(ACE_DIR)/node_modules/.installed
 
-.PHONY: all setup system-packages check-tools book epub pdf check test bench clean
+.PHONY: all setup system-packages test-system-packages check-tools book epub pdf check test bench clean \
+        serve preview site bench-web
 
 all: book
 
 setup: $(STAMP)
 
-system-packages:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+# $(call install-missing,PACKAGES): apt-get install those of PACKAGES that are not installed
+define install-missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+system-packages:
+	$(call install-missing,$(SYSTEM_PACKAGES))
+
+test-system-packages:
+	$(call install-missing,$(TEST_SYSTEM_PACKAGES))
 
 $(STAMP): pyproject.toml | system-packages
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
@@ -54,10 +66,7 @@ pdf: setup
 
 check-tools: $(ACE)
 
-$(ACE): $(ACE_DIR)/package-lock.json
-	@dpkg-query -W -f='$${Status}' chromium 2>/dev/null | grep -q "ok installed" || { \
-	  echo "installing system packages: chromium"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+$(ACE): $(ACE_DIR)/package-lock.json | test-system-packages
 	@command -v npm >/dev/null || { echo "installing system packages: nodejs npm"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { \
@@ -68,8 +77,24 @@ $(ACE): $(ACE_DIR)/package-lock.json
 check: book check-tools
 	@$(PY) -m pipeline.validate $(OUT)/$(SLUG).epub $(OUT)/$(SLUG).pdf
 
-test: setup check-tools
+test: setup test-system-packages check-tools
 	@$(PY) -m pytest -q
+
+# --- web: the book's page (pipeline/web) ---
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: setup
+	@$(PY) -m pipeline serve $(MANUSCRIPT) -o $(OUT) --host $(HOST) --port $(PORT)
+
+preview: setup
+	@$(PY) -m pipeline preview $(MANUSCRIPT) -o $(OUT) --host $(HOST) --port $(PORT)
+
+site: setup
+	@$(PY) -m pipeline site $(MANUSCRIPT) --build-dir $(OUT) -o $(OUT)/site
+
+bench-web: setup
+	@$(PY) bench/web.py $(MANUSCRIPT)
+# --- end web ---
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -30,7 +30,10 @@ examples:
                                                  a PDF for KDP (bleed, gutter), build/<slug>-cover.pdf,
                                                  and the preflight report build/<slug>-preflight.json
   python -m pipeline check manuscript            reports problems without building
-  python -m pipeline dump manuscript             prints the normalised document tree"""
+  python -m pipeline dump manuscript             prints the normalised document tree
+  python -m pipeline serve manuscript            the book's page at http://127.0.0.1:8000/
+  python -m pipeline preview manuscript          the same, rebuilt live while you edit
+  python -m pipeline site manuscript             the page as a static site in build/site/"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--positions", action="store_true", help="show the source line:col of each node")
     s = sub.add_parser("slug", help="print the book's slug (the output file name without extension)")
     s.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    # --- web: serve, preview, site (pipeline/web) ---
+    from pipeline.web.commands import add_arguments as add_web_commands
+
+    add_web_commands(sub)
+    # --- end web ---
     return p
 
 
@@ -78,6 +86,10 @@ def _report(diagnostics: Iterable[Diagnostic]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command in ("serve", "preview", "site"):  # web: pipeline/web/commands.py
+        from pipeline.web.commands import run as run_web
+
+        return run_web(args)
     if args.command == "build":
         from pipeline.build import build  # heavy imports (WeasyPrint) only when building
 
