@@ -7,7 +7,7 @@ import sys
 import traceback
 from itertools import count
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from pipeline import __version__
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
@@ -25,6 +25,7 @@ EPILOG = """exit status:
 examples:
   python -m pipeline build manuscript            writes build/<slug>.epub and build/<slug>.pdf
   python -m pipeline build manuscript -o out     writes into out/
+  python -m pipeline build manuscript -j 2       uses two processes
   python -m pipeline check manuscript            reports problems without building
   python -m pipeline dump manuscript             prints the normalised document tree"""
 
@@ -41,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     b.add_argument("--only", choices=("epub", "pdf"), default="", help="build just one of the two files")
+    b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="use N processes: the EPUB beside the PDF, and PDF sections whose page numbers are "
+                        "known from the cache side by side (default 1)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="build everything afresh and leave the cache alone (the cache lives in "
+                        "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")
     c = sub.add_parser("check", help="report problems in the manuscript without building",
                        description="Report every problem in the manuscript in DIR; write nothing.")
     c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
@@ -57,10 +64,14 @@ def _parser() -> argparse.ArgumentParser:
 def _progress(enabled: bool) -> Callable[[str], None]:
     """On a terminal, one line rewritten in place per stage; elsewhere nothing."""
     steps = count(1)
+    current: dict[str, Any] = {"stage": "", "step": 0}
 
     def show(stage: str) -> None:
+        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF"
+        if not current["stage"] or not stage.startswith(current["stage"] + ":"):
+            current["stage"], current["step"] = stage, next(steps)
         if enabled:
-            print(f"\r\033[K[{next(steps)}/5] {stage}…", end="", file=sys.stderr, flush=True)
+            print(f"\r\033[K[{current['step']}/5] {stage}…", end="", file=sys.stderr, flush=True)
 
     return show
 
@@ -76,7 +87,8 @@ def _run(args: argparse.Namespace) -> int:
 
         tty = sys.stderr.isatty() and not args.quiet
         try:
-            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only)
+            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only,
+                           jobs=max(1, args.jobs), use_cache=not args.no_cache)
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-
-from pipeline.fetcher import LocalFetcher
+from pipeline.cache import Cache
 from pipeline.diagnostics import SourcePos
-from pipeline.fonts import charset, font_dir, font_face_css
+from pipeline.fonts import charset, font_dir, font_face_css, font_files
 
 FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Code, Document, Text, Trim
 from pipeline.walk import images, iter_block_inlines
 from pipeline.render import html
-from pipeline.render.footnote_fit import break_rules, find_displaced
+from pipeline.render import pdf_sections as sections
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
-MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
 
 
 @dataclass(frozen=True)
@@ -82,61 +78,84 @@ def _front_matter(doc: Document) -> str:
     )
 
 
-def print_html(doc: Document) -> str:
-    """The whole book as one HTML document, as the print stylesheet expects it."""
+@dataclass(frozen=True)
+class PrintParts:
+    """The print HTML in pieces: sections of it are laid out on their own (pdf_sections)."""
+
+    head: str  # from <!DOCTYPE> to <body ...> inclusive
+    front: str  # half-title, title page, imprint, contents
+    chapters: tuple[str, ...]  # one <section class="chapter"> each
+    back: str  # the Note on the Text, or ""
+    tail: str = "</body>\n</html>\n"
+
+
+def print_parts(doc: Document) -> PrintParts:
     m = doc.meta
-    chapters = "\n".join(html.chapter_section(ch, OPTS) for ch in doc.chapters)
+    chapters = tuple(html.chapter_section(ch, OPTS) for ch in doc.chapters)
     back = (f'<section class="back note-on-text">\n{html.note_on_text(doc, OPTS)}\n</section>'
             if html.has_corrections(doc) else "")
     authors = ", ".join(c.name for c in m.authors)
     keywords = ", ".join(m.subjects)
-    return (
+    head = (
         f'<!DOCTYPE html>\n<html lang="{a(m.lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(m.title)}</title>\n'
         f'<meta name="author" content="{a(authors)}"/>\n<meta name="description" content="{a(m.description)}"/>\n'
         f'<meta name="keywords" content="{a(keywords)}"/>\n<meta name="generator" content="pipeline"/>\n'
         f'<meta name="dcterms.created" content="{a(m.date)}"/>\n<meta name="dcterms.modified" content="{a(m.date)}"/>\n'
-        f'</head>\n<body data-title="{a(m.title)}">\n{_front_matter(doc)}<main>\n{chapters}\n{back}\n</main>\n</body>\n</html>\n'
+        f'</head>\n<body data-title="{a(m.title)}">\n'
     )
+    return PrintParts(head, _front_matter(doc), chapters, back)
 
 
-class _LogCapture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+def print_html(doc: Document) -> str:
+    """The whole book as one HTML document, as the print stylesheet expects it."""
+    p = print_parts(doc)
+    return f'{p.head}{p.front}<main>\n{chr(10).join(p.chapters)}\n{p.back}\n</main>\n{p.tail}'
 
 
-def render_pdf(doc: Document, styles_dir: Path) -> PrintResult:
+def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
+    """(name, markup) of each body section: a chapter each, the back matter with the last one
+    (it follows on the next page, not the next right-hand page, so it cannot stand alone)."""
+    out = []
+    for i, (ch, markup) in enumerate(zip(doc.chapters, parts.chapters)):
+        back = parts.back if i == len(parts.chapters) - 1 else ""
+        out.append((ch.id, f"<main>\n{markup}\n{back}\n</main>\n"))
+    if not out and parts.back:
+        out.append(("back", f"<main>\n{parts.back}\n</main>\n"))
+    return [(name, sections.cross_links(body, sections.own_ids(body))) for name, body in out]
+
+
+def render_pdf(doc: Document, styles_dir: Path, cache: Cache | None = None, jobs: int = 1,
+               progress: Callable[[str], None] = lambda s: None) -> PrintResult:
+    """Lays the book out a section at a time (pdf_sections: cached, in parallel with jobs > 1)
+    and merges the sections into one PDF (pdf_merge)."""
+    from pipeline.render.pdf_merge import merge  # pikepdf, only when printing
+
+    parts = print_parts(doc)
+    image_files = [Path(p) for p in images(doc).values()]
     # The images the model names, and no other file of the manuscript folder.
-    fetcher = LocalFetcher([styles_dir, font_dir(), *(Path(p) for p in images(doc).values())])
-    capture = _LogCapture()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(capture)
-    source = print_html(doc)
-    fixes = ""
-    try:
-        for _ in range(MAX_LAYOUTS):
-            # @font-face rules only take effect through a FontConfiguration shared with the render.
-            fonts = FontConfiguration()
-            stylesheets = [
-                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=fixes or "/* no fixes */", font_config=fonts),
-            ]
-            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/",
-                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
-            displaced = find_displaced(document.pages)
-            new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            if not new:
-                break
-            fixes = "\n".join([fixes, *new]).strip()
-        pdf = document.write_pdf(pdf_tags=True, pdf_identifier=doc.meta.identifier.encode())
-    finally:
-        logger.removeHandler(capture)
-    # A character the font lacks is reported against the manuscript (missing_glyphs), not as
-    # WeasyPrint's own message, which names no file or line.
-    warnings = [m for m in capture.messages if ".notdef" not in m]
-    warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)))
+    setup = sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + page_css(doc.meta.trim),
+                           str(styles_dir / "print.css"), tuple(str(p) for p in (styles_dir, font_dir(), *image_files)),
+                           doc.meta.identifier.encode())
+    store = sections.SectionCache(cache or Cache(None), sections.context_key(setup, image_files, font_files()))
+    laid = sections.lay_out_body(setup, _bodies(doc, parts), store, jobs, progress)
+    folios: dict[str, int] = {}
+    for section, layout in laid:
+        for name, page in layout.anchors:
+            folios.setdefault(name, section.first_folio + page)
+    front = sections.Section("front", sections.cross_links(parts.front, sections.own_ids(parts.front), folios), 0)
+    front_layout = store.layout(front)
+    if front_layout is None:
+        front_layout = sections.lay_out(setup, front)
+        store.store(front, front_layout)
+    laid.insert(0, (front, front_layout))
+    progress("laying out PDF: merging the sections")
+    merged = merge([layout.pdf for _, layout in laid], [layout.pages % 2 == 1 for _, layout in laid[:-1]] + [False])
+    warnings: list[str] = []
+    first_page = 1
+    for _, layout in laid:
+        warnings += [w for w in layout.warnings if w not in warnings]
+        warnings += [f"note {note} is on page {first_page + placed - 1 if placed else 0}, its call on page "
+                     f"{first_page + call - 1}" for note, call, placed in layout.displaced]
+        first_page += layout.pages + layout.pages % 2
+    warnings += [f"No anchor #{target} for internal URI reference" for target in merged.unresolved]
+    return PrintResult(merged.pdf, merged.pages, tuple(warnings), tuple(missing_glyphs(doc)))
