@@ -146,6 +146,7 @@ def render_pdf(doc: Document, styles_dir: Path, cache: Cache | None = None, jobs
     front_layout = store.layout(front)
     if front_layout is None:
         front_layout = sections.lay_out(setup, front)
+        progress(f"laying out PDF: front matter ({front_layout.pages} pages)")
         store.store(front, front_layout)
     laid.insert(0, (front, front_layout))
     progress("laying out PDF: merging the sections")

@@ -1,0 +1,222 @@
+"""`make bench`: build synthetic books of several sizes and compare against baselines measured in the same run.
+
+For each size: clean EPUB and PDF builds (no cache), pandoc's EPUB 3 of the same chapters,
+Python-Markdown alone on the same chapters, WeasyPrint alone on the exact HTML and CSS of
+our print renderer (the whole book as one document), a no-op rebuild, and rebuilds after a
+one-paragraph edit in a middle chapter. Each figure is the median of --runs runs; every
+build is a separate process (wall time, peak RSS from wait4). Writes build/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+KEYS = ("words", "chapters", "notes", "pages", "epub_s", "pdf_s", "pages_per_s", "pandoc_epub_s",
+        "markdown_only_s", "weasyprint_only_s", "noop_s", "edit_epub_s", "edit_pdf_s", "peak_rss_mb",
+        "epub_peak_rss_mb", "pandoc_peak_rss_mb", "weasyprint_only_peak_rss_mb")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def measure(cmd: list[str], runs: int, before=None, env=None) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(median seconds, largest peak MB) over runs; `before` prepares each run (untimed)."""
+    times, peaks = [], []
+    for i in range(runs):
+        if before:
+            before(i)
+        r = _timed_wait4(cmd, env)
+        times.append(r.seconds)
+        peaks.append(r.peak_mb)
+    return round(statistics.median(times), 3), round(max(peaks), 1)
+
+
+def _timed_wait4(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"benchmark step failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def pipeline(src: Path, out: Path, *extra: str) -> list[str]:
+    return [PY, "-m", "pipeline", "build", str(src), "-o", str(out), "-q", *extra]
+
+
+def pages_of(pdf: Path) -> int:
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def dump_print_input(src: Path, dest: Path) -> list[str]:
+    """Writes the whole book's print HTML and its stylesheets, as our renderer gives them to
+    WeasyPrint; returns the command that renders them with WeasyPrint alone."""
+    code = (
+        "import sys; from pathlib import Path; from pipeline.diagnostics import Collector;"
+        "from pipeline.load import load_normalised; from pipeline.render import pdf;"
+        "from pipeline.build import STYLES_DIR;"
+        "doc = load_normalised(Path(sys.argv[1]), Collector()); d = Path(sys.argv[2]);"
+        "(d / 'book.html').write_text(pdf.print_html(doc));"
+        "(d / 'page.css').write_text(pdf.font_face_css(pdf.FAMILY) + pdf.page_css(doc.meta.trim));"
+        "(d / 'print.css').write_text((STYLES_DIR / 'print.css').read_text())"
+    )
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run([PY, "-c", code, str(src), str(dest)], cwd=ROOT, check=True)
+    render = (
+        "import sys, weasyprint; from pathlib import Path; from weasyprint.text.fonts import FontConfiguration;"
+        "d = Path(sys.argv[1]); f = FontConfiguration();"
+        "css = [weasyprint.CSS(filename=str(d / n), font_config=f) for n in ('page.css', 'print.css')];"
+        "weasyprint.HTML(filename=str(d / 'book.html'), base_url=str(d) + '/')"
+        ".write_pdf(str(d / 'book.pdf'), stylesheets=css, font_config=f, pdf_tags=True)"
+    )
+    return [PY, "-c", render, str(dest)]
+
+
+def markdown_only(src: Path) -> list[str]:
+    """Python-Markdown with our parser's extensions, chapter by chapter, HTML out: our parser's floor."""
+    code = (
+        "import sys, markdown; from pathlib import Path; from pipeline.parse import EXTENSIONS;"
+        "[markdown.Markdown(extensions=EXTENSIONS).convert(p.read_text(encoding='utf-8').split('---\\n', 2)[2])"
+        " for p in sorted(Path(sys.argv[1]).glob('ch*.md'))]"
+    )
+    return [PY, "-c", code, str(src)]
+
+
+def pandoc_epub(src: Path, out: Path) -> list[str] | None:
+    pandoc = shutil.which("pandoc")
+    if not pandoc:
+        return None
+    chapters = [str(p) for p in sorted(src.glob("ch*.md"))]
+    return [pandoc, "-f", "markdown", "-t", "epub3", "--metadata", "title=Synthetic", "-o", str(out), *chapters]
+
+
+def edit_text(i: int) -> str:
+    return f"An editor's added sentence, number {i}, changes this paragraph."
+
+
+def bench_size(words: int, runs: int, work: Path, jobs: int) -> dict[str, object]:
+    src = work / f"book-{words}"
+    shutil.rmtree(src, ignore_errors=True)
+    synth.write_book(src, words)
+    slug = subprocess.run([PY, "-m", "pipeline", "slug", str(src)], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    out, clean = work / f"out-{words}", work / f"clean-{words}"
+    row: dict[str, object] = {"words": words, "chapters": len(list(src.glob("ch*.md"))),
+                              "notes": sum(p.read_text().count("\n[^n") for p in src.glob("ch*.md"))}
+
+    def fresh(_: int) -> None:
+        shutil.rmtree(clean, ignore_errors=True)
+
+    no_cache = {"PIPELINE_CACHE": "0"}
+    row["epub_s"], row["epub_peak_rss_mb"] = measure(pipeline(src, clean, "--only", "epub"), runs, fresh, no_cache)
+    row["pdf_s"], row["peak_rss_mb"] = measure(pipeline(src, clean, "--only", "pdf"), runs, fresh, no_cache)
+    row["pages"] = pages_of(clean / f"{slug}.pdf")
+    row["pages_per_s"] = round(row["pages"] / row["pdf_s"], 1)  # type: ignore[operator]
+    if jobs > 1:
+        row[f"pdf_j{jobs}_s"], row[f"pdf_j{jobs}_peak_rss_mb"] = measure(
+            pipeline(src, clean, "--only", "pdf", "-j", str(jobs)), runs, fresh, no_cache)
+    row["markdown_only_s"], _ = measure(markdown_only(src), runs)
+    pandoc = pandoc_epub(src, work / f"pandoc-{words}.epub")
+    if pandoc:
+        row["pandoc_epub_s"], row["pandoc_peak_rss_mb"] = measure(pandoc, runs)
+    else:
+        row["pandoc_epub_s"] = row["pandoc_peak_rss_mb"] = None
+        print("pandoc is not installed: pandoc_epub_s not measured (apt-get install pandoc)", file=sys.stderr)
+    wp = dump_print_input(src, work / f"weasyprint-{words}")
+    row["weasyprint_only_s"], row["weasyprint_only_peak_rss_mb"] = measure(wp, runs)
+
+    # Warm cache, then: nothing changed; then a one-paragraph edit in a middle chapter.
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(pipeline(src, out), cwd=ROOT, check=True)
+    row["noop_s"], _ = measure(pipeline(src, out), runs)
+    middle = synth.middle_chapter(src)
+    original = middle.read_text(encoding="utf-8")
+    anchor = original.split("\n\n")[len(original.split("\n\n")) // 2]
+    assert "[^" not in anchor[:3] and anchor.strip(), "the edit must land in a paragraph"
+
+    def edit(i: int) -> None:
+        middle.write_text(original.replace(anchor, anchor + " " + edit_text(i), 1), encoding="utf-8")
+
+    def edit_and_warm_pdf(i: int) -> None:
+        # EPUB first: the PDF side of the cache still holds the previous text, as after any edit
+        edit(i + 100)
+        subprocess.run(pipeline(src, out, "--only", "pdf"), cwd=ROOT, check=True)
+        edit(i + 200)
+
+    row["edit_epub_s"], _ = measure(pipeline(src, out, "--only", "epub"), runs, edit)
+    row["edit_pdf_s"], _ = measure(pipeline(src, out, "--only", "pdf"), runs, edit_and_warm_pdf)
+    middle.write_text(original, encoding="utf-8")
+    return {k: row.get(k) for k in KEYS if not k.startswith("pdf_j")} | {k: v for k, v in row.items() if k.startswith("pdf_j")}
+
+
+def ratio(a: object, b: object) -> str:
+    return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"  # type: ignore[operator]
+
+
+def table(rows: list[dict[str, object]], jobs: int) -> str:
+    cols = ["words", "pages", "epub_s", "pdf_s", f"pdf_j{jobs}_s" if jobs > 1 else "", "pages_per_s",
+            "pandoc_epub_s", "markdown_only_s", "weasyprint_only_s", "noop_s", "edit_epub_s", "edit_pdf_s",
+            "epub_peak_rss_mb", "peak_rss_mb"]
+    cols = [c for c in cols if c]
+    head = cols + ["epub/pandoc", "epub/markdown", "pdf/weasyprint", "edit_epub/epub", "edit_pdf/pdf"]
+    lines = [head]
+    for r in rows:
+        lines.append([str(r.get(c) if r.get(c) is not None else "-") for c in cols] + [
+            ratio(r["epub_s"], r["pandoc_epub_s"]), ratio(r["epub_s"], r["markdown_only_s"]),
+            ratio(r["pdf_s"], r["weasyprint_only_s"]), ratio(r["edit_epub_s"], r["epub_s"]),
+            ratio(r["edit_pdf_s"], r["pdf_s"])])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    md = ["| " + " | ".join(cell.rjust(w) for cell, w in zip(line, widths)) + " |" for line in lines]
+    md.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    return "\n".join(md)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000], help="book sizes in words")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure; medians are reported (default 3)")
+    p.add_argument("-j", "--jobs", type=int, default=2, help="also time `build -j N` for the PDF (default 2; 1: skip)")
+    p.add_argument("--work", type=Path, default=ROOT / "build" / "bench", help="scratch folder (default build/bench)")
+    p.add_argument("-o", "--out", type=Path, default=ROOT / "build" / "bench.json", help="results (default build/bench.json)")
+    args = p.parse_args(argv)
+    rows = []
+    for words in args.sizes:
+        print(f"benchmarking {words} words ({args.runs} run(s) each)...", file=sys.stderr, flush=True)
+        rows.append(bench_size(words, args.runs, args.work, args.jobs))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"python {sys.version.split()[0]}; seconds are medians of {args.runs} run(s), each a fresh process")
+    print(table(rows, args.jobs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
