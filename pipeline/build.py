@@ -37,13 +37,13 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache) -> bytes:
     (cached by everything that draws it: about two seconds saved on every other build)."""
     if doc.meta.cover_image:
         return (root / doc.meta.cover_image).read_bytes()
-    from pipeline.render.cover import render_cover_png
-
     m = doc.meta
     args = (m.title, m.subtitle or None, [c.name for c in m.authors], m.publisher or None)
     key = digest(pipeline_version(), repr(args), tree_digest(styles_dir), *(f.read_bytes() for f in font_files()))
     png = cache.get("cover", key)
     if png is None:
+        from pipeline.render.cover import render_cover_png  # WeasyPrint: a second to import
+
         png = render_cover_png(*args, styles_dir)
         cache.put("cover", key, png)
     return png
@@ -120,7 +120,7 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
 
     diags = Collector()
     progress("reading manuscript")
-    doc = load_normalised(root, diags)
+    doc = load_normalised(root, diags, cache)
     if strict:
         diags.promote_warnings()
     diags.raise_if_errors()

@@ -10,6 +10,7 @@ content-derived file ID, so the same sections always give the same bytes.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,10 @@ def merge(sections: Sequence[bytes], blank_after: Sequence[bool]) -> Merged:
     for src, blank in zip(sources, blank_after):
         first = len(out.pages)
         index = {page.obj.objgen: i for i, page in enumerate(src.pages)}
-        out.pages.extend(src.pages)
+        with warnings.catch_warnings():
+            # pikepdf warns that named destinations are not carried over: they are, below.
+            warnings.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+            out.pages.extend(src.pages)
         with src.open_outline() as src_outline:
             outline.extend(_outline(src_outline.root, index, first))
         names = src.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
