@@ -1,6 +1,8 @@
 # make          set up (system packages, virtual environment) and build the book
 # make test     run the tests (sets up first)
 # make epub | pdf | check | clean | setup
+# make bench    benchmark 10k/100k/300k-word books against pandoc, Python-Markdown and WeasyPrint
+#               (BENCH_ARGS="--sizes 10000 --runs 1" for a quick one); writes build/bench.json
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
@@ -50,5 +52,12 @@ check: book
 test: setup
 	@$(PY) -m pytest -q
 
+BENCH_ARGS ?=
+bench: setup
+	@command -v pandoc >/dev/null || { echo "installing pandoc (the benchmark's EPUB baseline)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends pandoc >/dev/null \
+	  || echo "pandoc could not be installed: the benchmark reports it missing"; }
+	@$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache .pipeline-cache

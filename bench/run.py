@@ -32,20 +32,34 @@ KEYS = ("words", "chapters", "notes", "pages", "epub_s", "pdf_s", "pages_per_s",
 
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    seconds: float  # wall clock
+    cpu: float  # user + system, the process and the workers it waited for
     peak_mb: float
 
 
+CPU: dict[tuple[str, ...], float] = {}  # median CPU seconds of each command measured
+
+
 def measure(cmd: list[str], runs: int, before=None, env=None) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """(median seconds, largest peak MB) over runs; `before` prepares each run (untimed)."""
-    times, peaks = [], []
+    """(median wall seconds, largest peak MB) over runs; `before` prepares each run (untimed).
+    The median CPU seconds are kept in CPU: on a shared machine they vary less than the wall time."""
+    times, peaks, cpu = [], [], []
     for i in range(runs):
         if before:
             before(i)
         r = _timed_wait4(cmd, env)
         times.append(r.seconds)
         peaks.append(r.peak_mb)
+        cpu.append(r.cpu)
+    CPU[tuple(cmd)] = round(statistics.median(cpu), 3)
     return round(statistics.median(times), 3), round(max(peaks), 1)
+
+
+def measure_both(row: dict[str, object], key: str, cmd: list[str], runs: int, before=None, env=None) -> float:  # type: ignore[no-untyped-def]
+    """Sets row[key] (wall) and row[key - '_s' + '_cpu_s']; returns the peak MB."""
+    row[key], peak = measure(cmd, runs, before, env)
+    row[key[:-2] + "_cpu_s"] = CPU[tuple(cmd)]
+    return peak
 
 
 def _timed_wait4(cmd: list[str], env: dict[str, str] | None = None) -> Run:
@@ -58,7 +72,7 @@ def _timed_wait4(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"benchmark step failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def pipeline(src: Path, out: Path, *extra: str) -> list[str]:
@@ -135,27 +149,30 @@ def bench_size(words: int, runs: int, work: Path, jobs: int) -> dict[str, object
         shutil.rmtree(clean, ignore_errors=True)
 
     no_cache = {"PIPELINE_CACHE": "0"}
-    row["epub_s"], row["epub_peak_rss_mb"] = measure(pipeline(src, clean, "--only", "epub"), runs, fresh, no_cache)
-    row["pdf_s"], row["peak_rss_mb"] = measure(pipeline(src, clean, "--only", "pdf"), runs, fresh, no_cache)
+    row["epub_peak_rss_mb"] = measure_both(row, "epub_s", pipeline(src, clean, "--only", "epub"), runs, fresh, no_cache)
+    row["peak_rss_mb"] = measure_both(row, "pdf_s", pipeline(src, clean, "--only", "pdf"), runs, fresh, no_cache)
     row["pages"] = pages_of(clean / f"{slug}.pdf")
     row["pages_per_s"] = round(row["pages"] / row["pdf_s"], 1)  # type: ignore[operator]
     if jobs > 1:
-        row[f"pdf_j{jobs}_s"], row[f"pdf_j{jobs}_peak_rss_mb"] = measure(
-            pipeline(src, clean, "--only", "pdf", "-j", str(jobs)), runs, fresh, no_cache)
-    row["markdown_only_s"], _ = measure(markdown_only(src), runs)
+        row[f"pdf_j{jobs}_peak_rss_mb"] = measure_both(
+            row, f"pdf_j{jobs}_s", pipeline(src, clean, "--only", "pdf", "-j", str(jobs)), runs, fresh, no_cache)
+        row[f"build_j{jobs}_peak_rss_mb"] = measure_both(
+            row, f"build_j{jobs}_s", pipeline(src, clean, "-j", str(jobs)), runs, fresh, no_cache)
+        row["build_s"] = measure(pipeline(src, clean), runs, fresh, no_cache)[0]
+    measure_both(row, "markdown_only_s", markdown_only(src), runs)
     pandoc = pandoc_epub(src, work / f"pandoc-{words}.epub")
     if pandoc:
-        row["pandoc_epub_s"], row["pandoc_peak_rss_mb"] = measure(pandoc, runs)
+        row["pandoc_peak_rss_mb"] = measure_both(row, "pandoc_epub_s", pandoc, runs)
     else:
         row["pandoc_epub_s"] = row["pandoc_peak_rss_mb"] = None
         print("pandoc is not installed: pandoc_epub_s not measured (apt-get install pandoc)", file=sys.stderr)
     wp = dump_print_input(src, work / f"weasyprint-{words}")
-    row["weasyprint_only_s"], row["weasyprint_only_peak_rss_mb"] = measure(wp, runs)
+    row["weasyprint_only_peak_rss_mb"] = measure_both(row, "weasyprint_only_s", wp, runs)
 
     # Warm cache, then: nothing changed; then a one-paragraph edit in a middle chapter.
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run(pipeline(src, out), cwd=ROOT, check=True)
-    row["noop_s"], _ = measure(pipeline(src, out), runs)
+    measure_both(row, "noop_s", pipeline(src, out), runs)
     middle = synth.middle_chapter(src)
     original = middle.read_text(encoding="utf-8")
     anchor = original.split("\n\n")[len(original.split("\n\n")) // 2]
@@ -170,28 +187,29 @@ def bench_size(words: int, runs: int, work: Path, jobs: int) -> dict[str, object
         subprocess.run(pipeline(src, out, "--only", "pdf"), cwd=ROOT, check=True)
         edit(i + 200)
 
-    row["edit_epub_s"], _ = measure(pipeline(src, out, "--only", "epub"), runs, edit)
-    row["edit_pdf_s"], _ = measure(pipeline(src, out, "--only", "pdf"), runs, edit_and_warm_pdf)
+    measure_both(row, "edit_epub_s", pipeline(src, out, "--only", "epub"), runs, edit)
+    measure_both(row, "edit_pdf_s", pipeline(src, out, "--only", "pdf"), runs, edit_and_warm_pdf)
     middle.write_text(original, encoding="utf-8")
-    return {k: row.get(k) for k in KEYS if not k.startswith("pdf_j")} | {k: v for k, v in row.items() if k.startswith("pdf_j")}
+    return {k: row.get(k) for k in KEYS} | {k: v for k, v in row.items() if k not in KEYS}
 
 
 def ratio(a: object, b: object) -> str:
     return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "-"  # type: ignore[operator]
 
 
-def table(rows: list[dict[str, object]], jobs: int) -> str:
-    cols = ["words", "pages", "epub_s", "pdf_s", f"pdf_j{jobs}_s" if jobs > 1 else "", "pages_per_s",
-            "pandoc_epub_s", "markdown_only_s", "weasyprint_only_s", "noop_s", "edit_epub_s", "edit_pdf_s",
-            "epub_peak_rss_mb", "peak_rss_mb"]
-    cols = [c for c in cols if c]
+def table(rows: list[dict[str, object]], jobs: int, cpu: bool = False) -> str:
+    suffix = "_cpu_s" if cpu else "_s"
+    timed = ["epub", "pdf"] + ([f"pdf_j{jobs}", "build", f"build_j{jobs}"] if jobs > 1 and not cpu else []) + \
+        ["pandoc_epub", "markdown_only", "weasyprint_only", "noop", "edit_epub", "edit_pdf"]
+    cols = ["words", "pages"] + [t + ("_s" if t.startswith("build") else suffix) for t in timed]
+    cols += [] if cpu else ["pages_per_s", "epub_peak_rss_mb", "peak_rss_mb"]
     head = cols + ["epub/pandoc", "epub/markdown", "pdf/weasyprint", "edit_epub/epub", "edit_pdf/pdf"]
     lines = [head]
     for r in rows:
+        g = lambda k: r.get(k + suffix)  # noqa: E731
         lines.append([str(r.get(c) if r.get(c) is not None else "-") for c in cols] + [
-            ratio(r["epub_s"], r["pandoc_epub_s"]), ratio(r["epub_s"], r["markdown_only_s"]),
-            ratio(r["pdf_s"], r["weasyprint_only_s"]), ratio(r["edit_epub_s"], r["epub_s"]),
-            ratio(r["edit_pdf_s"], r["pdf_s"])])
+            ratio(g("epub"), g("pandoc_epub")), ratio(g("epub"), g("markdown_only")),
+            ratio(g("pdf"), g("weasyprint_only")), ratio(g("edit_epub"), g("epub")), ratio(g("edit_pdf"), g("pdf"))])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     md = ["| " + " | ".join(cell.rjust(w) for cell, w in zip(line, widths)) + " |" for line in lines]
     md.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
@@ -214,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"python {sys.version.split()[0]}; seconds are medians of {args.runs} run(s), each a fresh process")
+    print("\nwall-clock seconds:")
     print(table(rows, args.jobs))
+    print("\nCPU seconds (user + system; steadier than wall time on a shared machine):")
+    print(table(rows, args.jobs, cpu=True))
     return 0
 
 
