@@ -25,6 +25,7 @@ import synth  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+J_MAX_WORDS = 100_000  # -j figures cost three more whole builds a size: measured up to here
 KEYS = ("words", "chapters", "notes", "pages", "epub_s", "pdf_s", "pages_per_s", "pandoc_epub_s",
         "markdown_only_s", "weasyprint_only_s", "noop_s", "edit_epub_s", "edit_pdf_s", "peak_rss_mb",
         "epub_peak_rss_mb", "pandoc_peak_rss_mb", "weasyprint_only_peak_rss_mb")
@@ -153,7 +154,7 @@ def bench_size(words: int, runs: int, work: Path, jobs: int) -> dict[str, object
     row["peak_rss_mb"] = measure_both(row, "pdf_s", pipeline(src, clean, "--only", "pdf"), runs, fresh, no_cache)
     row["pages"] = pages_of(clean / f"{slug}.pdf")
     row["pages_per_s"] = round(row["pages"] / row["pdf_s"], 1)  # type: ignore[operator]
-    if jobs > 1:
+    if jobs > 1 and words <= J_MAX_WORDS:
         row[f"pdf_j{jobs}_peak_rss_mb"] = measure_both(
             row, f"pdf_j{jobs}_s", pipeline(src, clean, "--only", "pdf", "-j", str(jobs)), runs, fresh, no_cache)
         row[f"build_j{jobs}_peak_rss_mb"] = measure_both(
@@ -219,19 +220,22 @@ def table(rows: list[dict[str, object]], jobs: int, cpu: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 300_000], help="book sizes in words")
-    p.add_argument("--runs", type=int, default=3, help="runs per figure; medians are reported (default 3)")
+    p.add_argument("--runs", type=int, nargs="+", default=[3, 3, 1],
+                   help="runs per figure, one number for all sizes or one per size; medians are reported "
+                        "(default 3 3 1: the 300k-word PDF takes minutes a run)")
     p.add_argument("-j", "--jobs", type=int, default=2, help="also time `build -j N` for the PDF (default 2; 1: skip)")
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench", help="scratch folder (default build/bench)")
     p.add_argument("-o", "--out", type=Path, default=ROOT / "build" / "bench.json", help="results (default build/bench.json)")
     args = p.parse_args(argv)
+    runs = args.runs if len(args.runs) == len(args.sizes) else [args.runs[0]] * len(args.sizes)
     rows = []
-    for words in args.sizes:
-        print(f"benchmarking {words} words ({args.runs} run(s) each)...", file=sys.stderr, flush=True)
-        rows.append(bench_size(words, args.runs, args.work, args.jobs))
+    for words, n in zip(args.sizes, runs):
+        print(f"benchmarking {words} words ({n} run(s) each)...", file=sys.stderr, flush=True)
+        rows.append(bench_size(words, n, args.work, args.jobs) | {"runs": n})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"python {sys.version.split()[0]}; seconds are medians of {args.runs} run(s), each a fresh process")
+          f"python {sys.version.split()[0]}; seconds are medians of {', '.join(map(str, runs))} run(s), each a fresh process")
     print("\nwall-clock seconds:")
     print(table(rows, args.jobs))
     print("\nCPU seconds (user + system; steadier than wall time on a shared machine):")

@@ -59,6 +59,7 @@ class Layout:
     anchors: tuple[tuple[str, int], ...]  # (id, 0-based page within the section)
     warnings: tuple[str, ...]
     displaced: tuple[tuple[str, int, int], ...]  # (note id, call page, note page), within the section
+    fixes: str = ""  # the page breaks that keep notes with their calls (CSS), found by laying out
 
 
 def own_ids(markup: str) -> set[str]:
@@ -93,9 +94,10 @@ class _LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def lay_out(setup: Setup, section: Section) -> Layout:
+def lay_out(setup: Setup, section: Section, known_fixes: str = "") -> Layout:
     """One section through WeasyPrint, laid out again (this section only) while a note sits
-    on another page than its call; runs in this process or in a worker."""
+    on another page than its call; runs in this process or in a worker. `known_fixes`, from an
+    earlier layout of the same content at another folio, saves the layouts that found them."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -107,7 +109,7 @@ def lay_out(setup: Setup, section: Section) -> Layout:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
-    fixes = ""
+    fixes = known_fixes
     try:
         for _ in range(MAX_LAYOUTS):
             # @font-face rules only take effect through a FontConfiguration shared with the render.
@@ -131,12 +133,12 @@ def lay_out(setup: Setup, section: Section) -> Layout:
     # A character the font lacks is reported against the manuscript, not as WeasyPrint's message.
     warnings = tuple(m for m in capture.messages if ".notdef" not in m)
     return Layout(pdf, len(document.pages), anchors, warnings,
-                  tuple((d.note_id, d.call_page, d.note_page) for d in displaced))
+                  tuple((d.note_id, d.call_page, d.note_page) for d in displaced), fixes)
 
 
 def _pack(layout: Layout) -> bytes:
     head = json.dumps({"pages": layout.pages, "anchors": layout.anchors, "warnings": layout.warnings,
-                       "displaced": layout.displaced}).encode()
+                       "displaced": layout.displaced, "fixes": layout.fixes}).encode()
     return len(head).to_bytes(8, "little") + head + layout.pdf
 
 
@@ -144,7 +146,7 @@ def _unpack(blob: bytes) -> Layout:
     size = int.from_bytes(blob[:8], "little")
     meta = json.loads(blob[8:8 + size])
     return Layout(blob[8 + size:], meta["pages"], tuple((a, i) for a, i in meta["anchors"]),
-                  tuple(meta["warnings"]), tuple((n, c, p) for n, c, p in meta["displaced"]))
+                  tuple(meta["warnings"]), tuple((n, c, p) for n, c, p in meta["displaced"]), meta["fixes"])
 
 
 class SectionCache:
@@ -161,13 +163,17 @@ class SectionCache:
         return _unpack(blob) if blob is not None else None
 
     def pages(self, body: str) -> int | None:
-        data = self.cache.get("pdf-pages", self.content_key(body))
-        return int(data) if data is not None else None
+        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        return int(data["pages"]) if isinstance(data, dict) else None
+
+    def fixes(self, body: str) -> str:
+        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        return str(data["fixes"]) if isinstance(data, dict) else ""
 
     def store(self, section: Section, layout: Layout) -> None:
         key = self.content_key(section.body)
         self.cache.put("pdf-section", digest(key, str(section.first_folio)), _pack(layout))
-        self.cache.put("pdf-pages", key, str(layout.pages).encode())
+        self.cache.put_json("pdf-pages", key, {"pages": layout.pages, "fixes": layout.fixes})
 
 
 def context_key(setup: Setup, image_files: list[Path], font_files: list[Path]) -> str:
@@ -216,10 +222,11 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                 pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"))
             results: Iterator[tuple[int, Section, Layout]]
             if pool is not None and len(todo) > 1:
-                futures: list[tuple[int, Section, Future[Layout]]] = [(i, s, pool.submit(lay_out, setup, s)) for i, s in todo]
+                futures: list[tuple[int, Section, Future[Layout]]] = [
+                    (i, s, pool.submit(lay_out, setup, s, store.fixes(s.body))) for i, s in todo]
                 results = ((i, s, f.result()) for i, s, f in futures)
             else:
-                results = ((i, s, lay_out(setup, s)) for i, s in todo)
+                results = ((i, s, lay_out(setup, s, store.fixes(s.body))) for i, s in todo)
             for i, section, layout in results:
                 progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
                 store.store(section, layout)
