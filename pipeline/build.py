@@ -105,7 +105,7 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     """Raises ManuscriptError (with every problem found) before anything is written."""
     cache = Cache.beside(out) if use_cache else Cache(None)
     kinds = [kind for kind in ("epub", "pdf") if only in ("", kind)]
-    outputs = OutputCache(cache, root, styles_dir, font_files())
+    outputs = OutputCache(cache, root, styles_dir, font_files(), out)
     hits = _from_cache(outputs, kinds, strict)
     if hits is not None:
         progress("nothing changed: outputs from the cache")

@@ -33,9 +33,9 @@ def _from_json(items: list[list[object]]) -> tuple[Diagnostic, ...]:
 
 
 class OutputCache:
-    def __init__(self, cache: Cache, root: Path, styles_dir: Path, fonts: list[Path]) -> None:
+    def __init__(self, cache: Cache, root: Path, styles_dir: Path, fonts: list[Path], out: Path) -> None:
         self.cache = cache
-        self.key = inputs_key(root, styles_dir, fonts) if cache.folder is not None else ""
+        self.key = inputs_key(root, styles_dir, fonts, out=out) if cache.folder is not None else ""
 
     def get(self, kind: str) -> CachedOutput | None:
         if not self.key:

@@ -39,18 +39,20 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _tree_files(folder: Path) -> Iterable[Path]:
+def _tree_files(folder: Path, skip: frozenset[Path]) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__"
+                             and Path(dirpath, d).resolve() not in skip)
         for name in sorted(filenames):
-            if not name.startswith("."):
+            if not name.startswith(".") and not name.endswith(".pyc"):
                 yield Path(dirpath) / name
 
 
-def tree_digest(folder: Path) -> str:
-    """Every (relative path, bytes) pair under folder, hidden files excepted."""
+def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str:
+    """Every (relative path, bytes) pair under folder; hidden files, compiled Python and the
+    folders in `skip` (an output folder inside the manuscript folder) excepted."""
     h = hashlib.sha256()
-    for path in _tree_files(folder):
+    for path in _tree_files(folder, frozenset(p.resolve() for p in skip)):
         rel = path.relative_to(folder).as_posix().encode()
         data = path.read_bytes()
         h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little"))
@@ -72,11 +74,13 @@ def pipeline_version() -> str:
     return h.hexdigest()
 
 
-def inputs_key(root: Path, styles_dir: Path, fonts: Iterable[Path], settings: str = "") -> str:
+def inputs_key(root: Path, styles_dir: Path, fonts: Iterable[Path], settings: str = "",
+               out: Path | None = None) -> str:
     """The hash of everything a build reads: sources, styles, fonts, code, dependencies, settings."""
     env = "\n".join(f"{k}={os.environ.get(k, '')}" for k in _ENV_SETTINGS)
     font_part = "".join(digest(p.name, p.read_bytes()) for p in sorted(fonts))
-    return digest(pipeline_version(), tree_digest(root), tree_digest(styles_dir), font_part, env, settings)
+    skip = [out] if out is not None else []
+    return digest(pipeline_version(), tree_digest(root, skip), tree_digest(styles_dir), font_part, env, settings)
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -11,7 +11,7 @@ from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
 from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
 from pipeline.parse import parse_body, parse_inline
-from pipeline.resources import ImageResolver
+from pipeline.resources import MEDIA_TYPES, ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
 
 
@@ -36,9 +36,15 @@ def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> 
 
 
 def _assets_digest(root: Path, chapters: set[Path]) -> str:
-    """Every file of the manuscript folder but the chapter texts: images a chapter names."""
-    return digest(*(digest(str(p), p.read_bytes()) for p in sorted(root.rglob("*"))
-                    if p.is_file() and p not in chapters and not p.name.startswith(".")))
+    """What a chapter's images can depend on: the names of the files in the manuscript folder
+    (hidden ones and their folders, like the build cache, excepted) and the bytes of the images."""
+    parts = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or path in chapters or not path.is_file():
+            continue
+        parts.append(digest(rel.as_posix(), path.read_bytes() if path.suffix.lower() in MEDIA_TYPES else b""))
+    return digest(*parts)
 
 
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False) -> Document | None:

@@ -149,3 +149,25 @@ def test_cache_off_writes_no_cache(book: Path, tmp_path: Path, monkeypatch: pyte
     assert Cache.beside(tmp_path / "out").folder is None
     build(book, tmp_path / "out", only="epub")
     assert not (tmp_path / ".pipeline-cache").exists()
+
+
+def test_a_cache_hit_reports_the_warnings_of_the_build_it_replays(book: Path, tmp_path: Path) -> None:
+    from pipeline.diagnostics import ManuscriptError
+
+    chapter = book / "ch03.md"
+    chapter.write_text(chapter.read_text() + "\n[^unused]: A note nobody calls.\n")
+    first = build(book, tmp_path / "out", only="epub")
+    assert any("never called" in d.message for d in first.warnings)
+    messages: list[str] = []
+    again = build(book, tmp_path / "out", only="epub", progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
+    assert again.warnings == first.warnings
+    with pytest.raises(ManuscriptError, match="never called"):
+        build(book, tmp_path / "out", only="epub", strict=True)
+
+
+def test_an_output_folder_inside_the_manuscript_does_not_defeat_the_cache(book: Path) -> None:
+    build(book, book / "out", only="epub")
+    messages: list[str] = []
+    build(book, book / "out", only="epub", progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
