@@ -29,6 +29,10 @@ from pipeline.cache import Cache, digest, pipeline_version
 
 XREF = "pipeline-xref:"
 MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
+# A book with more print HTML than this is laid out in worker processes even without -j:
+# WeasyPrint's memory then goes back to the system every few chapters, and before the merge.
+WORKER_CHARS = 300_000  # about 40,000 words
+SECTIONS_PER_WORKER = 12
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
 
@@ -197,6 +201,7 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
     sections whose folio is known (the page counts before them are cached) go to worker processes."""
     done: dict[int, tuple[Section, Layout]] = {}
     pool: ProcessPoolExecutor | None = None
+    large = sum(len(body) for _, body in bodies) > WORKER_CHARS
     try:
         start = 0
         while start < len(bodies):
@@ -218,10 +223,10 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                     done[i] = (section, cached)
                 else:
                     todo.append((i, section))
-            if jobs > 1 and len(todo) > 1 and pool is None:
-                pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"))
+            if pool is None and todo and (large or (jobs > 1 and len(todo) > 1)):
+                pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=SECTIONS_PER_WORKER)
             results: Iterator[tuple[int, Section, Layout]]
-            if pool is not None and len(todo) > 1:
+            if pool is not None and todo:
                 futures: list[tuple[int, Section, Future[Layout]]] = [
                     (i, s, pool.submit(lay_out, setup, s, store.fixes(s.body))) for i, s in todo]
                 results = ((i, s, f.result()) for i, s, f in futures)
