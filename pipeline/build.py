@@ -120,7 +120,7 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
 
     diags = Collector()
     progress("reading manuscript")
-    doc = load_normalised(root, diags, cache)
+    doc = load_normalised(root, diags, cache, jobs)
     if strict:
         diags.promote_warnings()
     diags.raise_if_errors()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from pipeline.cache import Cache, digest, pipeline_version
@@ -13,6 +15,9 @@ from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
 from pipeline.parse import parse_body, parse_inline
 from pipeline.resources import MEDIA_TYPES, ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
+
+
+PARALLEL_CHARS = 500_000  # below about 80,000 words, starting processes costs more than it saves
 
 
 def _check_corrections(raw: RawChapter, chapter: Chapter, diags: Collector) -> None:
@@ -47,10 +52,12 @@ def _assets_digest(root: Path, chapters: set[Path]) -> str:
     return digest(*parts)
 
 
-def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False) -> Document | None:
+def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
+         jobs: int = 1) -> Document | None:
     """Read and parse; returns None only when nothing could be read at all. With chapter_passes,
     each chapter also goes through the one-chapter normalisation passes, and with a cache that
-    result is kept per chapter, keyed by everything it was made from."""
+    result is kept per chapter, keyed by everything it was made from. With jobs > 1, chapters
+    not in the cache are parsed in that many processes when the book is large enough to gain."""
     raw = read_manuscript(root, diags)
     if raw is None:
         return None
@@ -63,19 +70,24 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
         book_yaml = root / "book.yaml"
         context = digest(pipeline_version(), str(root.resolve()), book_yaml.read_bytes() if book_yaml.is_file() else b"", repr(titles),
                          _assets_digest(root, {rc.path for rc in raw.chapters}))
+    keys = [digest(context, rc.rel, rc.path.read_bytes()) if context else "" for rc in raw.chapters]
+    cached = [cache.get("chapter", key) if key and cache is not None else None for key in keys]
+    todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
+    parsed: dict[Path, tuple[Chapter, list[Diagnostic]]] = {}
+    if jobs > 1 and len(todo) > 1 and sum(len(rc.body) for rc in todo) > PARALLEL_CHARS:
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
+            results = pool.map(_chapter, *zip(*((root, rc, meta, chapter_passes) for rc in todo)))
+            parsed = dict(zip((rc.path for rc in todo), results))
     chapters: list[Chapter] = []
     ids: set[str] = set()
-    for rc in raw.chapters:
-        key = digest(context, rc.rel, rc.path.read_bytes()) if context else ""
-        cached = cache.get("chapter", key) if key and cache is not None else None
-        if cached is not None:
-            chapter, found = pickle.loads(cached)
-            diags.items.extend(found)
+    for rc, key, hit in zip(raw.chapters, keys, cached):
+        if hit is not None:
+            chapter, found = pickle.loads(hit)
         else:
-            chapter, found = _chapter(root, rc, meta, chapter_passes)
-            diags.items.extend(found)
+            chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
             if key and cache is not None:
                 cache.put("chapter", key, pickle.dumps((chapter, found), protocol=pickle.HIGHEST_PROTOCOL))
+        diags.items.extend(found)
         if chapter.id in ids:
             diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{chapter.id}'; rename one")
         ids.add(chapter.id)
@@ -96,6 +108,6 @@ def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -
     return (normalise_chapter(chapter) if chapter_passes else chapter), diags.items
 
 
-def load_normalised(root: Path, diags: Collector, cache: Cache | None = None) -> Document | None:
-    doc = load(root, diags, cache, chapter_passes=True)
+def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1) -> Document | None:
+    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs)
     return normalise(doc, diags, DOCUMENT_PASSES) if doc is not None else None
