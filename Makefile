@@ -3,6 +3,8 @@
 # make epub | pdf | check | check-tools | clean | setup
 # make pdf PROFILE=kdp   a print profile (kdp, lulu, ingram, offset; default: book.yaml's, else proof)
 # make serve | preview | site   the book's page on http://127.0.0.1:8000/, live, or as a static site
+# make bench    benchmark 10k/100k/300k-word books against pandoc, Python-Markdown and WeasyPrint
+#               (BENCH_ARGS="--sizes 10000 --runs 1" for a quick one); writes build/bench.json
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
@@ -96,5 +98,12 @@ bench-web: setup
 	@$(PY) bench/web.py $(MANUSCRIPT)
 # --- end web ---
 
+BENCH_ARGS ?=
+bench: setup
+	@command -v pandoc >/dev/null || { echo "installing pandoc (the benchmark's EPUB baseline)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends pandoc >/dev/null \
+	  || echo "pandoc could not be installed: the benchmark reports it missing"; }
+	@$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache .pipeline-cache

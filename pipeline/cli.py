@@ -7,7 +7,7 @@ import sys
 import traceback
 from itertools import count
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from pipeline import __version__
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
@@ -29,6 +29,7 @@ examples:
   python -m pipeline build manuscript --profile kdp
                                                  a PDF for KDP (bleed, gutter), build/<slug>-cover.pdf,
                                                  and the preflight report build/<slug>-preflight.json
+  python -m pipeline build manuscript -j 2       parses a large book's chapters in two processes
   python -m pipeline check manuscript            reports problems without building
   python -m pipeline dump manuscript             prints the normalised document tree
   python -m pipeline serve manuscript            the book's page at http://127.0.0.1:8000/
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", choices=list(PROFILES), default="", metavar="NAME",
                    help="print profile, overriding book.yaml's 'print:': "
                         + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
+    b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="use N processes to parse the chapters of a large book that the cache does not hold "
+                        "(default 1)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="build everything afresh and leave the cache alone (the cache lives in "
+                        "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")
     c = sub.add_parser("check", help="report problems in the manuscript without building",
                        description="Report every problem in the manuscript in DIR; write nothing.")
     c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
@@ -72,10 +79,14 @@ def _parser() -> argparse.ArgumentParser:
 def _progress(enabled: bool) -> Callable[[str], None]:
     """On a terminal, one line rewritten in place per stage; elsewhere nothing."""
     steps = count(1)
+    current: dict[str, Any] = {"stage": "", "step": 0}
 
     def show(stage: str) -> None:
+        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF"
+        if not current["stage"] or not stage.startswith(current["stage"] + ":"):
+            current["stage"], current["step"] = stage, next(steps)
         if enabled:
-            print(f"\r\033[K[{next(steps)}/5] {stage}…", end="", file=sys.stderr, flush=True)
+            print(f"\r\033[K[{current['step']}/5] {stage}…", end="", file=sys.stderr, flush=True)
 
     return show
 
@@ -96,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         tty = sys.stderr.isatty() and not args.quiet
         try:
             result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only,
-                           profile=args.profile)
+                           profile=args.profile, jobs=max(1, args.jobs), use_cache=not args.no_cache)
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)

@@ -19,6 +19,8 @@ REGULAR = FACES[0][0]
 
 def font_dir() -> Path:
     """Folder holding the EB Garamond 12 OTFs: Debian's path first, then fontconfig's answer."""
+    if all((FONT_DIR / name).is_file() for name, _, _ in FACES):
+        return FONT_DIR.resolve()
     candidates = [FONT_DIR]
     if fc_match := shutil.which("fc-match"):
         found = subprocess.run([fc_match, "-f", "%{file}", "EB Garamond 12:style=Regular"],
@@ -29,6 +31,10 @@ def font_dir() -> Path:
             return folder.resolve()
     raise RuntimeError("EB Garamond (EBGaramond12-*.otf) is not installed: run 'make setup', "
                        "which installs the Debian package fonts-ebgaramond")
+
+
+def font_files() -> list[Path]:
+    return [font_dir() / name for name, _, _ in FACES]
 
 
 def font_face_css(family: str) -> str:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
-from pipeline.diagnostics import Collector, SourcePos
+from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.meta import book_meta, chapter_meta, slugify
-from pipeline.model import Chapter, Document
-from pipeline.normalise import normalise
+from pipeline.model import BookMeta, Chapter, Document
+from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
 from pipeline.parse import parse_body, parse_inline
-from pipeline.resources import ImageResolver
+from pipeline.resources import MEDIA_TYPES, ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
+
+
+PARALLEL_CHARS = 500_000  # below about 80,000 words, starting processes costs more than it saves
 
 
 def _check_corrections(raw: RawChapter, chapter: Chapter, diags: Collector) -> None:
@@ -33,8 +40,24 @@ def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> 
         diags.error(pos, f"cover-image '{name}' must be a PNG file (at least 1600 x 2560 pixels)")
 
 
-def load(root: Path, diags: Collector) -> Document | None:
-    """Read and parse; returns None only when nothing could be read at all."""
+def _assets_digest(root: Path, chapters: set[Path]) -> str:
+    """What a chapter's images can depend on: the names of the files in the manuscript folder
+    (hidden ones and their folders, like the build cache, excepted) and the bytes of the images."""
+    parts = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or path in chapters or not path.is_file():
+            continue
+        parts.append(digest(rel.as_posix(), path.read_bytes() if path.suffix.lower() in MEDIA_TYPES else b""))
+    return digest(*parts)
+
+
+def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
+         jobs: int = 1) -> Document | None:
+    """Read and parse; returns None only when nothing could be read at all. With chapter_passes,
+    each chapter also goes through the one-chapter normalisation passes, and with a cache that
+    result is kept per chapter, keyed by everything it was made from. With jobs > 1, chapters
+    not in the cache are parsed in that many processes when the book is large enough to gain."""
     raw = read_manuscript(root, diags)
     if raw is None:
         return None
@@ -42,23 +65,49 @@ def load(root: Path, diags: Collector) -> Document | None:
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags)
     _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
-    images = ImageResolver(root, diags)
+    context = ""
+    if cache is not None and cache.folder is not None and chapter_passes:
+        book_yaml = root / "book.yaml"
+        context = digest(pipeline_version(), str(root.resolve()), book_yaml.read_bytes() if book_yaml.is_file() else b"", repr(titles),
+                         _assets_digest(root, {rc.path for rc in raw.chapters}))
+    keys = [digest(context, rc.rel, rc.path.read_bytes()) if context else "" for rc in raw.chapters]
+    cached = [cache.get("chapter", key) if key and cache is not None else None for key in keys]
+    todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
+    parsed: dict[Path, tuple[Chapter, list[Diagnostic]]] = {}
+    if jobs > 1 and len(todo) > 1 and sum(len(rc.body) for rc in todo) > PARALLEL_CHARS:
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
+            results = pool.map(_chapter, *zip(*((root, rc, meta, chapter_passes) for rc in todo)))
+            parsed = dict(zip((rc.path for rc in todo), results))
     chapters: list[Chapter] = []
     ids: set[str] = set()
-    for rc in raw.chapters:
-        cm = chapter_meta(rc.front, meta, inline, diags)
-        image = lambda src, alt, title, pos, path=rc.path: images(src, alt, title, path, pos)  # noqa: E731
-        blocks = parse_body(rc.body, rc.rel, rc.body_line, diags, image)
-        cid = slugify(rc.path.stem)
-        if cid in ids:
-            diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{cid}'; rename one")
-        ids.add(cid)
-        chapter = Chapter(id=cid, meta=cm, blocks=blocks, pos=SourcePos(rc.rel, 1, 1))
-        _check_corrections(rc, chapter, diags)
+    for rc, key, hit in zip(raw.chapters, keys, cached):
+        if hit is not None:
+            chapter, found = pickle.loads(hit)
+        else:
+            chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
+            if key and cache is not None:
+                cache.put("chapter", key, pickle.dumps((chapter, found), protocol=pickle.HIGHEST_PROTOCOL))
+        diags.items.extend(found)
+        if chapter.id in ids:
+            diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{chapter.id}'; rename one")
+        ids.add(chapter.id)
         chapters.append(chapter)
     return Document(meta=meta, chapters=tuple(chapters))
 
 
-def load_normalised(root: Path, diags: Collector) -> Document | None:
-    doc = load(root, diags)
-    return normalise(doc, diags) if doc is not None else None
+def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -> tuple[Chapter, list[Diagnostic]]:
+    """One chapter file -> Chapter, with the problems found in it."""
+    diags = Collector()
+    images = ImageResolver(root, diags)
+    inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
+    cm = chapter_meta(rc.front, meta, inline, diags)
+    image = lambda src, alt, title, pos, path=rc.path: images(src, alt, title, path, pos)  # noqa: E731
+    blocks = parse_body(rc.body, rc.rel, rc.body_line, diags, image)
+    chapter = Chapter(id=slugify(rc.path.stem), meta=cm, blocks=blocks, pos=SourcePos(rc.rel, 1, 1))
+    _check_corrections(rc, chapter, diags)
+    return (normalise_chapter(chapter) if chapter_passes else chapter), diags.items
+
+
+def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1) -> Document | None:
+    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs)
+    return normalise(doc, diags, DOCUMENT_PASSES) if doc is not None else None

@@ -7,7 +7,6 @@ raw HTML, a literal `[^x]` it could not resolve) becomes a diagnostic.
 
 from __future__ import annotations
 
-import copy
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -61,13 +60,30 @@ class _BracketedSpan(InlineProcessor):
 
 
 class _Capture(Treeprocessor):
-    """Keeps a copy of the tree just before Python-Markdown undoes backslash escapes, so an
+    """Keeps the tree as it is just before Python-Markdown undoes backslash escapes, so an
     escaped '\\[^1]' can be told from a call of an undefined note; _clean undoes them."""
 
     root: etree.Element | None = None
 
     def run(self, root: etree.Element) -> None:
-        self.root = copy.deepcopy(root)
+        self.root = root
+
+
+def _convert(md: markdown.Markdown, capture: _Capture, text: str) -> None:
+    """Markdown.convert up to our capture of the tree: the tree processors after it (unescape),
+    the serialisation to HTML and the postprocessors would be thrown away (a third of the time)."""
+    if not text.strip():
+        return
+    md.lines = text.split("\n")
+    for prep in md.preprocessors:
+        md.lines = prep.run(md.lines)
+    root = md.parser.parseDocument(md.lines).getroot()
+    for treeprocessor in md.treeprocessors:
+        new_root = treeprocessor.run(root)
+        if new_root is not None:
+            root = new_root
+        if treeprocessor is capture:
+            return
 
 
 @dataclass
@@ -353,7 +369,7 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
                image: ImageFn | None = None) -> tuple[Block, ...]:
     """Parse a chapter body; `first_line` is the file line the body starts on."""
     md, capture = _new_markdown()
-    md.convert(text)
+    _convert(md, capture, text)
     if capture.root is None:  # blank text: Python-Markdown runs no tree processor
         return ()
     loc = _Locator(text, path, first_line)
@@ -376,7 +392,7 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     if not text:
         return ()
     md, capture = _new_markdown()
-    md.convert(text)
+    _convert(md, capture, text)
     if capture.root is None:
         return ()
     walker = _Walker(_Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)

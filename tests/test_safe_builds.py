@@ -24,8 +24,11 @@ def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, delay: f
     new = build_into(tiny, tmp_path / "reference", "a-tiny-book")  # what a finished build gives
     after = {old.epub: new.epub.read_bytes(), old.pdf: new.pdf.read_bytes()}
 
+    # Without the cache: the reference build above made these very outputs, and a cache hit
+    # would finish before the kill; this test is about a build killed while it works.
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(tiny), "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PIPELINE_CACHE": "0"})
     time.sleep(delay)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

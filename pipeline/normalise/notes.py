@@ -10,7 +10,7 @@ from pipeline.model import Chapter, Document, Emph, Inline, Link, Note, Phrase, 
 from pipeline.walk import map_chapters, map_inline_seqs
 
 
-def _chapter(ch: Chapter) -> Chapter:
+def number_chapter_notes(ch: Chapter) -> Chapter:
     numbers: Iterator[int] = count(1)
     given: dict[str, int] = {}  # label -> number
     calls: dict[str, int] = {}  # label -> calls seen so far
@@ -36,4 +36,4 @@ def _chapter(ch: Chapter) -> Chapter:
 
 
 def number_notes(doc: Document) -> Document:
-    return map_chapters(doc, _chapter)
+    return map_chapters(doc, number_chapter_notes)

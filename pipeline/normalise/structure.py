@@ -19,7 +19,7 @@ def _shift(blocks: tuple[Block, ...], by: int) -> tuple[Block, ...]:
     return tuple(out)
 
 
-def _chapter(ch: Chapter) -> Chapter:
+def one_title(ch: Chapter) -> Chapter:
     blocks = ch.blocks
     # A body that repeats its own title as the first heading: drop the repeat.
     if blocks and isinstance(blocks[0], Heading) and plain_text(blocks[0].inlines).strip() == ch.meta.title.strip():
@@ -31,4 +31,4 @@ def _chapter(ch: Chapter) -> Chapter:
 
 
 def one_title_per_chapter(doc: Document) -> Document:
-    return map_chapters(doc, _chapter)
+    return map_chapters(doc, one_title)

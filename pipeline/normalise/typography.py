@@ -92,13 +92,17 @@ def _meta(meta: ChapterMeta) -> ChapterMeta:
     )
 
 
-def _chapter(ch: Chapter) -> Chapter:
+def typography_chapter(ch: Chapter) -> Chapter:
     return replace(ch, meta=_meta(ch.meta), blocks=map_inline_seqs(ch.blocks, _inlines))
 
 
-def typography(doc: Document) -> Document:
+def typography_book(doc: Document) -> Document:
+    """The book's own metadata; the chapters are typography_chapter's."""
     meta = doc.meta
-    meta = replace(meta, title=smarten(meta.title), subtitle=smarten(meta.subtitle),
-                   description=smarten(meta.description), rights=smarten(meta.rights),
-                   note_on_text=_inlines(meta.note_on_text))
-    return replace(map_chapters(doc, _chapter), meta=meta)
+    return replace(doc, meta=replace(meta, title=smarten(meta.title), subtitle=smarten(meta.subtitle),
+                                     description=smarten(meta.description), rights=smarten(meta.rights),
+                                     note_on_text=_inlines(meta.note_on_text)))
+
+
+def typography(doc: Document) -> Document:
+    return typography_book(map_chapters(doc, typography_chapter))

@@ -120,5 +120,6 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
         raise RuntimeError(f"cover rendered at {image.size}, expected {(WIDTH, HEIGHT)}: "
                            "check @page in cover.css")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)  # Pillow adds no tIME/text chunks
+    # zlib level 6: a tenth larger than optimize=True, at a quarter of its time. Pillow adds no tIME/text chunks.
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()

@@ -247,5 +247,6 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     book.spine = spine
     raw = io.BytesIO()
     when = modified_time(doc)
-    _Writer(raw, book, {"mtime": when, "epub2_guide": False, "epub3_landmark": False}).write()
+    _Writer(raw, book, {"mtime": when, "epub2_guide": False, "epub3_landmark": False,
+                                "compresslevel": 0}).write()
     return _reproducible_zip(raw.getvalue(), when)

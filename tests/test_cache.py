@@ -1,0 +1,100 @@
+"""The build cache: a rebuild gives the bytes a clean build gives.
+
+A rebuild with nothing changed writes the last build's files from the cache; after an edit,
+only the edited chapter is parsed again (the others come from the chapter cache).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import STYLES_DIR, build
+from pipeline.cache import Cache, inputs_key
+from pipeline.fonts import font_files
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import synth  # noqa: E402
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """Four chapters in the first book's style, with notes and block quotes."""
+    src = tmp_path / "book"
+    synth.write_book(src, 6000, words_per_chapter=1500)
+    return src
+
+
+def test_an_edit_parses_only_its_chapter_and_gives_the_bytes_of_a_clean_build(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(book, out)
+    chapters = tmp_path / ".pipeline-cache" / "chapter"
+    before = set(chapters.iterdir())
+    (book / "ch03.md").write_text((book / "ch03.md").read_text().replace("the", "a", 1))
+    rebuilt = build(book, out)
+    assert len(set(chapters.iterdir()) - before) == 1  # ch03 alone was parsed again
+    clean = build(book, tmp_path / "clean", use_cache=False)
+    assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
+    assert rebuilt.pdf.read_bytes() == clean.pdf.read_bytes()
+
+
+def test_noop_rebuild_is_a_cache_hit_with_the_bytes_of_a_clean_build(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(book, out)
+    messages: list[str] = []
+    hit = build(book, out, progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
+    clean = build(book, tmp_path / "clean", use_cache=False)
+    assert hit.pdf.read_bytes() == clean.pdf.read_bytes()
+    assert hit.epub.read_bytes() == clean.epub.read_bytes()
+    assert hit.pages == clean.pages
+    # Removed outputs come back from the cache, whole.
+    hit.pdf.unlink()
+    assert build(book, out).pdf.read_bytes() == clean.pdf.read_bytes()
+
+
+def test_the_cache_key_covers_sources_styles_and_fonts(book: Path, tmp_path: Path) -> None:
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES_DIR, styles)
+    base = inputs_key(book, styles, font_files())
+    assert inputs_key(book, styles, font_files()) == base
+    (styles / "print.css").write_text((styles / "print.css").read_text() + "\np { color: black; }\n")
+    assert inputs_key(book, styles, font_files()) != base
+    styled = inputs_key(book, styles, font_files())
+    (book / "ch04.md").write_text((book / "ch04.md").read_text().replace("the", "teh", 1))
+    assert inputs_key(book, styles, font_files()) != styled
+    assert inputs_key(book, styles, font_files()[:1]) != inputs_key(book, styles, font_files())
+
+
+def test_cache_off_writes_no_cache(book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_CACHE", "0")
+    assert Cache.beside(tmp_path / "out").folder is None
+    build(book, tmp_path / "out", only="epub")
+    assert not (tmp_path / ".pipeline-cache").exists()
+
+
+def test_a_cache_hit_reports_the_warnings_of_the_build_it_replays(book: Path, tmp_path: Path) -> None:
+    from pipeline.diagnostics import ManuscriptError
+
+    chapter = book / "ch03.md"
+    chapter.write_text(chapter.read_text() + "\n[^unused]: A note nobody calls.\n")
+    first = build(book, tmp_path / "out", only="epub")
+    assert any("never called" in d.message for d in first.warnings)
+    messages: list[str] = []
+    again = build(book, tmp_path / "out", only="epub", progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
+    assert again.warnings == first.warnings
+    with pytest.raises(ManuscriptError, match="never called"):
+        build(book, tmp_path / "out", only="epub", strict=True)
+
+
+def test_an_output_folder_inside_the_manuscript_does_not_defeat_the_cache(book: Path) -> None:
+    build(book, book / "out", only="epub")
+    messages: list[str] = []
+    build(book, book / "out", only="epub", progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
