@@ -96,7 +96,9 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     for parsing a large book's chapters; use_cache=False builds everything afresh.
     Raises ManuscriptError (with every problem found) before anything is written."""
     cache = Cache.beside(out) if use_cache else Cache(None)
-    whole = BuildCache(cache, root, styles_dir, font_files(), out, f"only={only};profile={profile};strict={strict}")
+    # Diagnostics name files as seen from the working folder: where the book and the shell are count too.
+    settings = f"only={only};profile={profile};strict={strict};root={root.resolve()};cwd={Path.cwd()}"
+    whole = BuildCache(cache, root, styles_dir, font_files(), out, settings)
     if (hit := whole.get()) is not None:
         progress("nothing changed: outputs from the cache")
         write_atomically({out / name: data for name, data in hit.files.items()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,11 @@ from pipeline.meta import slugify
 ROOT = Path(__file__).resolve().parent.parent
 MANUSCRIPT = ROOT / "manuscript"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Builds in the tests run afresh (and so do the builds of the processes they start): a cache hit
+# would skip the very code a test exercises, or replaces with a fault. tests/test_cache.py turns
+# the cache on for its own builds.
+os.environ["PIPELINE_CACHE"] = "0"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -346,16 +346,16 @@ def test_a_page_map_that_does_not_fit_the_text_is_left_out_with_a_warning(
     words: the build says so, and the EPUB has no page list and no page claims."""
     import dataclasses
 
-    import pipeline.build
+    import pipeline.render.pdf
 
-    real = pipeline.build.render_pdf
+    real = pipeline.render.pdf.render_pdf
 
     def miscounted(*args, **kwargs):  # type: ignore[no-untyped-def]
         printed = real(*args, **kwargs)
         lengths = tuple((region, n + 1) for region, n in printed.page_map.lengths)
         return dataclasses.replace(printed, page_map=dataclasses.replace(printed.page_map, lengths=lengths))
 
-    monkeypatch.setattr(pipeline.build, "render_pdf", miscounted)
+    monkeypatch.setattr(pipeline.render.pdf, "render_pdf", miscounted)
     assert main(["build", str(tiny), "-o", str(tmp_path)]) == 0
     assert "first.md:1:1: warning: the EPUB is built without the print edition's page list" in capsys.readouterr().err
     epub = tmp_path / "a-tiny-book.epub"

@@ -22,6 +22,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import synth  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_CACHE", "1")  # conftest turns it off for the other tests
+
+
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """Four chapters in the first book's style, with notes and block quotes."""

@@ -102,7 +102,7 @@ def _contents(book: Book) -> str:
     items = []
     for entry in book.outline:
         items.append(f'<li class="level-{min(entry.level, 2)}"><a href="#page-{entry.page}" data-page="{entry.page}">'
-                     f'<span class="title">{escape(entry.title)}</span><span class="pg">{entry.page}</span></a></li>')
+                     f'<span class="title">{escape(entry.title)}</span><span class="pg">{escape(entry.label or str(entry.page))}</span></a></li>')
     return ('<nav class="contents" aria-labelledby="contents-title"><h2 id="contents-title">Contents</h2>'
             f'<ol>{"".join(items)}</ol></nav>')
 

@@ -49,6 +49,7 @@ class OutlineEntry:
     title: str
     page: int  # 1-based
     level: int  # 0 for chapters
+    label: str = ""  # the folio printed on that page (the PDF's page label), e.g. "1" or "v"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _read_layout(data: bytes) -> tuple[int, tuple[float, float], tuple[OutlineEn
             dest = bookmark.get_dest()
             index = dest.get_index() if dest is not None else None
             if index is not None:
-                outline.append(OutlineEntry(bookmark.get_title(), index + 1, bookmark.level))
+                outline.append(OutlineEntry(bookmark.get_title(), index + 1, bookmark.level, pdf.get_page_label(index)))
         return len(pdf), tuple(pdf.get_page_size(0)), tuple(outline)
     finally:
         pdf.close()
