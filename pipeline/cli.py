@@ -43,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     b.add_argument("--only", choices=("epub", "pdf"), default="", help="build just one of the two files")
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="use N processes: the EPUB beside the PDF, and PDF sections whose page numbers are "
-                        "known from the cache side by side (default 1)")
+                   help="use N processes: the EPUB beside the PDF, a large book's chapters parsed side by side, "
+                        "and PDF chapters whose page numbers are known from the cache laid out side by side "
+                        "(default 1)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
                         "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")
