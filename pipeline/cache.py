@@ -21,7 +21,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CACHE_DIR_NAME = ".pipeline-cache"
-KEEP_PER_KIND = 64  # entries of one kind kept (most recent first); older ones are removed
+# Entries of one kind kept, the most recently used first: enough for every chapter of several
+# large books. Pruning waits for a tenth more, so that it runs once in many writes.
+KEEP_PER_KIND = 2000
+KEEP = {"output": 16, "build": 64, "cover": 16}  # whole books and covers: the last few are enough
 PACKAGE_DIR = Path(__file__).resolve().parent
 _ENV_SETTINGS = ("SOURCE_DATE_EPOCH",)
 
@@ -137,8 +140,9 @@ class Cache:
 
     def _prune(self, kind: str) -> None:
         entries = [p for p in (self.folder / kind).iterdir() if not p.name.startswith(".")]  # type: ignore[operator]
-        if len(entries) <= KEEP_PER_KIND:
+        keep = KEEP.get(kind, KEEP_PER_KIND)
+        if len(entries) <= keep + keep // 10:
             return
         entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[KEEP_PER_KIND:]:
+        for stale in entries[keep:]:
             stale.unlink(missing_ok=True)

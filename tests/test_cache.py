@@ -103,3 +103,17 @@ def test_an_output_folder_inside_the_manuscript_does_not_defeat_the_cache(book: 
     messages: list[str] = []
     build(book, book / "out", only="epub", progress=messages.append)
     assert messages == ["nothing changed: outputs from the cache"]
+
+
+def test_the_cache_keeps_the_most_recent_whole_books_only(tmp_path: Path) -> None:
+    import os
+
+    from pipeline.cache import KEEP
+
+    cache = Cache(tmp_path / "cache")
+    for i in range(40):
+        cache.put("output", f"book-{i}", b"%PDF")
+        os.utime(tmp_path / "cache" / "output" / f"book-{i}", (1_000_000 + i, 1_000_000 + i))
+    kept = {p.name for p in (tmp_path / "cache" / "output").iterdir()}
+    assert len(kept) <= KEEP["output"] + KEEP["output"] // 10
+    assert "book-39" in kept and "book-0" not in kept

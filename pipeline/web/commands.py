@@ -141,6 +141,9 @@ def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: 
     watching = f"; watching {root} and {styles_dir.name}/ for changes" if live else ""
     _log(f"serving {what} at {server.url}{watching} (Ctrl-C to stop)")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    # A process started in the background by a shell inherits SIGINT ignored; the server says
+    # "Ctrl-C to stop", so Ctrl-C (or SIGINT from a script) must stop it all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
