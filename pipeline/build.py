@@ -114,15 +114,11 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
 
 def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: bool, only: str, profile: str,
            jobs: int, cache: Cache) -> tuple[BuildResult, dict[Path, bytes]]:
+    # The renderers are imported where they are used: a cached build loads neither, and an
+    # EPUB-only build does not pay for WeasyPrint's import (about a second).
     from pipeline.load import load_normalised
-    # The renderers: WeasyPrint, ebooklib (imported here, so a cached build never loads them);
-    # print profiles: bleed, gutter and PDF/X (press), the cover sheet, and the preflight report.
-    from pipeline.preflight import preflight
     from pipeline.print_profiles import PROFILES
     from pipeline.render.epub import page_list_mismatches, render_epub
-    from pipeline.render.pdf import render_pdf
-    from pipeline.render.press import press_options
-    from pipeline.render.print_cover import render_print_cover
 
     diags = Collector()
     progress("reading manuscript")
@@ -140,6 +136,12 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
     # skips the layout (it is most of a build's time): that EPUB has no page list and claims none.
     printed = None
     if only in ("", "pdf"):
+        # Print profiles: bleed, gutter and PDF/X (press), the cover sheet, the preflight report.
+        from pipeline.preflight import preflight
+        from pipeline.render.pdf import render_pdf
+        from pipeline.render.press import press_options
+        from pipeline.render.print_cover import render_print_cover
+
         press = PROFILES[profile or doc.meta.print_profile]
         progress(f"laying out PDF ({press.name})")
         printed = render_pdf(doc, styles_dir, press_options(press))
