@@ -90,6 +90,13 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
+def _drop_stale_cover(result: BuildResult, only: str) -> None:
+    """A PDF built for the screen after one built for a printer: the printer's cover no longer
+    belongs to the PDF beside it."""
+    if only in ("", "pdf") and result.cover is None:
+        (result.pdf.parent / f"{result.pdf.stem}-cover.pdf").unlink(missing_ok=True)
+
+
 def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
           strict: bool = False, only: str = "", profile: str = "", jobs: int = 1, use_cache: bool = True) -> BuildResult:
     """profile: a print profile overriding book.yaml's `print:` ("" keeps the book's); jobs: processes
@@ -102,11 +109,14 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     if (hit := whole.get()) is not None:
         progress("nothing changed: outputs from the cache")
         write_atomically({out / name: data for name, data in hit.files.items()})
-        return BuildResult(out / hit.epub, out / hit.pdf, hit.pages, hit.diagnostics, hit.preflight,
-                           out / hit.cover if hit.cover else None)
+        result = BuildResult(out / hit.epub, out / hit.pdf, hit.pages, hit.diagnostics, hit.preflight,
+                             out / hit.cover if hit.cover else None)
+        _drop_stale_cover(result, only)
+        return result
     result, files = _build(root, out, styles_dir, progress, strict, only, profile, jobs, cache)
     progress("writing files")
     write_atomically(files)
+    _drop_stale_cover(result, only)
     whole.put(CachedBuild({p.name: data for p, data in files.items()}, result.epub.name, result.pdf.name,
                           result.cover.name if result.cover else "", result.pages, result.warnings, result.preflight))
     return result

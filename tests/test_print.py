@@ -215,6 +215,16 @@ def test_proof_is_the_default_without_cover(anthology: Built) -> None:
     assert not (anthology.out / f"{SLUG}-cover.pdf").exists()
 
 
+def test_a_proof_after_a_print_build_removes_the_printer_cover(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(tiny, out, "--only", "pdf", "--profile", "kdp")[0] == 0
+    assert (out / "a-tiny-book-cover.pdf").is_file()
+    assert build(tiny, out, "--only", "epub")[0] == 0  # the EPUB alone leaves the print files be
+    assert (out / "a-tiny-book-cover.pdf").is_file()
+    assert build(tiny, out, "--only", "pdf")[0] == 0
+    assert not (out / "a-tiny-book-cover.pdf").exists()
+
+
 # -- book.yaml and the command line ------------------------------------------------------
 
 
