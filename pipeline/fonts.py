@@ -46,6 +46,10 @@ def font_face_css(family: str) -> str:
     )
 
 
+# Characters drawn as nothing (breaks, spaces, soft hyphens, zero-width marks): no glyph needed.
+DRAWN_AS_NOTHING = frozenset({0x0A, 0x09, 0x20, 0xA0, 0xAD, 0x200B, 0x2060, 0x202F})
+
+
 @functools.cache
 def charset() -> frozenset[int]:
     """Code points the book face can draw (roman and italic both)."""

@@ -18,7 +18,7 @@ import pypdf
 from weasyprint.formatting_structure import boxes
 
 from pipeline.diagnostics import SourcePos
-from pipeline.fonts import charset
+from pipeline.fonts import DRAWN_AS_NOTHING, charset
 from pipeline.model import Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
 from pipeline.render.footnote_fit import find_displaced
@@ -27,7 +27,6 @@ from pipeline.render.press import bleed_sides
 PX_PER_PT = 4 / 3
 OVERFULL_TOLERANCE_PT = 0.5  # lines may end this far past the measure (rounding)
 BOX_TOLERANCE_PT = 0.1
-_INVISIBLE = {0x0A, 0x09, 0x20, 0xA0, 0xAD, 0x200B, 0x2060, 0x202F}
 _PARAGRAPHS = ("p", "li")
 
 
@@ -163,7 +162,7 @@ def _body_lines(page_box: Any) -> int:
 def _missing_glyphs(page_box: Any) -> set[str]:
     have = charset()
     return {c for box in _flow(page_box) if isinstance(box, boxes.TextBox)
-            for c in box.text if ord(c) not in have and ord(c) not in _INVISIBLE}
+            for c in box.text if ord(c) not in have and ord(c) not in DRAWN_AS_NOTHING}
 
 
 # -- the PDF: fonts, boxes, colour ---------------------------------------------------------

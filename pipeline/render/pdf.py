@@ -12,7 +12,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.fetcher import LocalFetcher
 from pipeline.diagnostics import SourcePos
-from pipeline.fonts import charset, font_dir, font_face_css
+from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css
 
 FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Code, Document, Text, Trim
@@ -53,9 +53,6 @@ class PressOptions:
 PROOF = PressOptions()
 
 
-_INVISIBLE = {0x0A, 0x09, 0x20, 0xAD, 0x200B, 0x2060}  # drawn as nothing: no glyph needed
-
-
 def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
     """(position of the block, character) for each character the book face cannot draw."""
     have = charset()
@@ -67,7 +64,7 @@ def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
             texts.append((pos, "".join(i.text for i in iter_block_inlines(block) if isinstance(i, (Text, Code)))))
         for pos, text in texts:
             for c in sorted(set(text)):
-                if ord(c) not in have and ord(c) not in _INVISIBLE:
+                if ord(c) not in have and ord(c) not in DRAWN_AS_NOTHING:
                     found.append((pos, c))
     return found
 
