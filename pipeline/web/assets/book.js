@@ -52,6 +52,9 @@
     $(".zoom-pdf", dialog).href = preview().dataset.pdf + "#page=" + zoomed;
     $(".zoom-prev", dialog).disabled = zoomed <= 1;
     $(".zoom-next", dialog).disabled = zoomed >= pageCount();
+    // the spread behind follows now, not on the dialog's (asynchronous) close event, so that
+    // whatever is read or clicked right after closing already sees the page last zoomed
+    show(zoomed);
     if (!dialog.open) dialog.showModal();
     return true;
   }
@@ -84,7 +87,7 @@
     }, { passive: true });
     $("select.chapter", box).addEventListener("change", (e) => { if (e.target.value) show(Number(e.target.value)); });
     $$(".page[data-page]", box).forEach((a) => a.addEventListener("click", (e) => {
-      if (openZoom(Number(a.dataset.page))) { e.preventDefault(); show(Number(a.dataset.page)); }
+      if (openZoom(Number(a.dataset.page))) e.preventDefault();
     }));
     $$(".contents a[data-page]").forEach((a) => a.addEventListener("click", (e) => {
       e.preventDefault();
@@ -96,7 +99,9 @@
       $(".zoom-close", dialog).addEventListener("click", closeZoom);
       $(".zoom-prev", dialog).addEventListener("click", () => openZoom(zoomed - 1));
       $(".zoom-next", dialog).addEventListener("click", () => openZoom(zoomed + 1));
-      dialog.addEventListener("close", () => { if (zoomed) show(zoomed); zoomed = 0; });
+      // a live update replaces the dialog while it is open: the old one's close event arrives
+      // after the new one has opened, and must not mark the new one closed
+      dialog.addEventListener("close", () => { if (dialog.isConnected) zoomed = 0; });
       dialog.addEventListener("click", (e) => { if (e.target === dialog) closeZoom(); });
     }
   }
