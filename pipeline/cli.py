@@ -82,8 +82,8 @@ def _progress(enabled: bool) -> Callable[[str], None]:
     current: dict[str, Any] = {"stage": "", "step": 0}
 
     def show(stage: str) -> None:
-        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF"
-        if not current["stage"] or not stage.startswith(current["stage"] + ":"):
+        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF (proof)"
+        if not current["stage"] or not stage.startswith(current["stage"].split(" (")[0] + ":"):
             current["stage"], current["step"] = stage, next(steps)
         if enabled:
             print(f"\r\033[K[{current['step']}/5] {stage}…", end="", file=sys.stderr, flush=True)
