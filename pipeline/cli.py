@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                         + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="use N processes to parse the chapters of a large book that the cache does not hold "
-                        "(default 1)")
+                        "and to lay out the proof PDF's chapters that it does not hold (default 1)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
                         "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")

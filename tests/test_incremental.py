@@ -18,6 +18,7 @@ import pytest
 from pipeline.build import STYLES_DIR, build
 from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
+from pipeline.render.layout_facts import LayoutFacts
 
 from conftest import MANUSCRIPT, ROOT
 
@@ -127,6 +128,12 @@ def test_with_the_cache_off_every_section_is_laid_out_and_nothing_is_kept(book: 
     assert not (tmp_path / ".pipeline-cache").exists()
 
 
+def without_keys(facts):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    return [dataclasses.replace(p, paragraphs=tuple(n for _, n in p.paragraphs)) for p in facts.pages]
+
+
 @pytest.mark.parametrize("source", ["synthetic", "anthology"])
 def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, book: Path) -> None:
     """The claim the sections rest on: the book laid out by WeasyPrint as one document (the
@@ -146,7 +153,9 @@ def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, b
     assert _reader(sectioned.pdf).page_labels == _reader(whole.pdf).page_labels
     assert links(sectioned.pdf) == links(whole.pdf)
     assert sectioned.page_map == whole.page_map and sectioned.page_map.breaks
-    assert sectioned.facts == whole.facts
+    # every fact of every page; paragraphs are keyed by document order, which differs (each
+    # section is a document of its own), so only their line counts are compared here
+    assert without_keys(sectioned.facts) == without_keys(whole.facts)
     assert set(sectioned.warnings) == set(whole.warnings)
     proof = PROFILES["proof"]
     assert preflight(doc, sectioned.pdf, sectioned.facts, proof).to_json() == \
@@ -157,7 +166,8 @@ def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, b
     assert b"pdfuaid:part=\"1\"" in a["/Metadata"].get_object().get_data()
     assert (a["/Lang"], a["/MarkInfo"], a["/ViewerPreferences"]) == (b["/Lang"], b["/MarkInfo"], b["/ViewerPreferences"])
     assert _reader(sectioned.pdf).metadata == _reader(whole.pdf).metadata
-    assert json.loads(json.dumps(sectioned.facts.to_json())) == sectioned.facts.to_json()
+    # the facts survive the cache (JSON) unchanged
+    assert LayoutFacts.from_json(json.loads(json.dumps(sectioned.facts.to_json()))) == sectioned.facts
 
 
 def test_the_same_sections_give_the_same_bytes(book: Path) -> None:

@@ -160,9 +160,12 @@ def layout_facts(pages: list[Any]) -> LayoutFacts:
     return LayoutFacts(tuple(out), tuple(seen.items()), displaced)
 
 
-def blank_after(page: PageFacts) -> PageFacts:
-    """The blank left-hand page put after a section that ends on a right-hand page."""
-    return PageFacts("", None, (), (), 0, (), (), 0, page.margin_right, page.margin_left)
+def blank_after(page: PageFacts, following: PageFacts | None) -> PageFacts:
+    """The blank left-hand page put after a section that ends on a right-hand page. WeasyPrint
+    names such a page as the pages either side of it when they share a name ("body" between two
+    chapters), else not at all (between the contents and the first chapter)."""
+    kind = page.kind if following is not None and following.kind == page.kind else ""
+    return PageFacts(kind, None, (), (), 0, (), (), 0, page.margin_right, page.margin_left)
 
 
 def assemble(parts: list[LayoutFacts], blanks: list[bool]) -> LayoutFacts:
@@ -172,7 +175,7 @@ def assemble(parts: list[LayoutFacts], blanks: list[bool]) -> LayoutFacts:
     lengths: dict[str, int] = {}
     displaced: list[tuple[str, int, int]] = []
     key_base = 0
-    for part, blank in zip(parts, blanks):
+    for i, (part, blank) in enumerate(zip(parts, blanks)):
         offset = len(pages)
         width = max((k for p in part.pages for k, _ in p.paragraphs), default=-1) + 1
         for p in part.pages:
@@ -182,5 +185,6 @@ def assemble(parts: list[LayoutFacts], blanks: list[bool]) -> LayoutFacts:
             lengths[region] = lengths.get(region, 0) + n
         displaced += [(note, call + offset, placed + offset if placed else 0) for note, call, placed in part.displaced]
         if blank and part.pages:
-            pages.append(blank_after(part.pages[-1]))
+            following = parts[i + 1].pages[0] if i + 1 < len(parts) and parts[i + 1].pages else None
+            pages.append(blank_after(part.pages[-1], following))
     return LayoutFacts(tuple(pages), tuple(lengths.items()), tuple(displaced))
