@@ -41,7 +41,7 @@ from pipeline.render.print_pages import first_body_page, page_map
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
-MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
+MAX_LAYOUTS = sections.MAX_LAYOUTS  # a layout, then up to three more to keep footnotes with their calls
 
 
 @dataclass(frozen=True)

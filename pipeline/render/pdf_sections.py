@@ -101,7 +101,7 @@ class _LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def lay_out(setup: Setup, section: Section, known_fixes: str = "") -> Layout:
+def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> Layout:
     """One section through WeasyPrint, laid out again (this section only) while a note sits
     on another page than its call; runs in this process or in a worker. `known_fixes`, from an
     earlier layout of the same content at another folio, saves the layouts that found them."""
@@ -117,9 +117,11 @@ def lay_out(setup: Setup, section: Section, known_fixes: str = "") -> Layout:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
-    fixes = known_fixes
+    fixes = known_fixes or ""
     try:
-        for _ in range(MAX_LAYOUTS):
+        # Known fixes are where an earlier search ended: one layout gives what that search gave,
+        # even when it stopped at MAX_LAYOUTS with a note still displaced.
+        for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
             # @font-face rules only take effect through a FontConfiguration shared with the render.
             fonts = FontConfiguration()
             stylesheets = [
@@ -176,9 +178,10 @@ class SectionCache:
         data = self.cache.get_json("pdf-pages", self.content_key(body))
         return int(data["pages"]) if isinstance(data, dict) else None
 
-    def fixes(self, body: str) -> str:
+    def fixes(self, body: str) -> str | None:
+        """The page breaks an earlier layout of this content found (None: not laid out before)."""
         data = self.cache.get_json("pdf-pages", self.content_key(body))
-        return str(data["fixes"]) if isinstance(data, dict) else ""
+        return str(data["fixes"]) if isinstance(data, dict) else None
 
     def store(self, section: Section, layout: Layout) -> None:
         key = self.content_key(section.body)
