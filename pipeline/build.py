@@ -100,7 +100,8 @@ def _drop_stale_cover(result: BuildResult, only: str) -> None:
 def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
           strict: bool = False, only: str = "", profile: str = "", jobs: int = 1, use_cache: bool = True) -> BuildResult:
     """profile: a print profile overriding book.yaml's `print:` ("" keeps the book's); jobs: processes
-    for parsing a large book's chapters; use_cache=False builds everything afresh.
+    for parsing a large book's chapters and laying out its PDF's chapters; use_cache=False builds
+    everything afresh.
     Raises ManuscriptError (with every problem found) before anything is written."""
     cache = Cache.beside(out) if use_cache else Cache(None)
     # Diagnostics name files as seen from the working folder: where the book and the shell are count too.
@@ -154,7 +155,9 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
 
         press = PROFILES[profile or doc.meta.print_profile]
         progress(f"laying out PDF ({press.name})")
-        printed = render_pdf(doc, styles_dir, press_options(press))
+        # The proof PDF is laid out a chapter at a time (cached; -j lays chapters out in parallel);
+        # printer profiles lay the whole book out at once (render_pdf says why).
+        printed = render_pdf(doc, styles_dir, press_options(press), cache=cache, jobs=jobs, progress=progress)
     if only in ("", "epub"):
         progress("rendering cover")
         cover = _cover(doc, root, styles_dir, cache)
@@ -176,7 +179,7 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
         outputs[pdf_path] = printed.pdf
         pages = printed.pages
         # -- print: preflight report after every PDF, cover sheet for print profiles --
-        report = preflight(doc, printed.pdf, printed.layout, press)
+        report = preflight(doc, printed.pdf, printed.facts, press)
         for problem in report.problems:
             if problem.check != "missing_glyphs":  # already reported above, at the paragraph's line
                 diags.warning(problem.pos, problem.text)

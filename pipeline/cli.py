@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                         + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="use N processes to parse the chapters of a large book that the cache does not hold "
-                        "(default 1)")
+                        "and to lay out the proof PDF's chapters that it does not hold (default 1)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
                         "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")
@@ -82,8 +82,8 @@ def _progress(enabled: bool) -> Callable[[str], None]:
     current: dict[str, Any] = {"stage": "", "step": 0}
 
     def show(stage: str) -> None:
-        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF"
-        if not current["stage"] or not stage.startswith(current["stage"] + ":"):
+        # "laying out PDF: ch03 (24 pages)" is progress within the stage "laying out PDF (proof)"
+        if not current["stage"] or not stage.startswith(current["stage"].split(" (")[0] + ":"):
             current["stage"], current["step"] = stage, next(steps)
         if enabled:
             print(f"\r\033[K[{current['step']}/5] {stage}…", end="", file=sys.stderr, flush=True)

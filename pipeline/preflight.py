@@ -12,22 +12,19 @@ import io
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import pypdf
-from weasyprint.formatting_structure import boxes
 
 from pipeline.diagnostics import SourcePos
-from pipeline.fonts import DRAWN_AS_NOTHING, charset
 from pipeline.model import Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
-from pipeline.render.footnote_fit import find_displaced
+from pipeline.render.layout_facts import LayoutFacts, layout_facts
+from pipeline.render.layout_facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
 from pipeline.render.press import bleed_sides
 
 PX_PER_PT = 4 / 3
-OVERFULL_TOLERANCE_PT = 0.5  # lines may end this far past the measure (rounding)
 BOX_TOLERANCE_PT = 0.1
-_PARAGRAPHS = ("p", "li")
 
 
 @dataclass(frozen=True)
@@ -88,81 +85,35 @@ class Report:
         ]
 
 
-# -- layout: pages, chapters, lines ----------------------------------------------------
+# -- layout: pages, chapters, lines (plain facts of each page: pipeline.render.layout_facts) --
 
 
-def _flow(page_box: Any) -> Iterator[Any]:
-    """Boxes of the page's main flow and footnote area, without running heads and folios."""
-    for child in page_box.children:
-        if not isinstance(child, boxes.MarginBox):
-            yield from child.descendants()
-
-
-def _chapter_of_pages(doc: Document, pages: list[Any]) -> list[tuple[str, str]]:
+def _chapter_of_pages(doc: Document, facts: LayoutFacts) -> list[tuple[str, str]]:
     """(chapter title, file) for each page: the chapter begun last on or before it."""
     by_id = {ch.id: ch for ch in doc.chapters}
     current = ("", doc.meta.pos.path)
     out = []
-    for page in pages:
-        for box in _flow(page._page_box):
-            element = getattr(box, "element", None)
-            if isinstance(box, boxes.BlockBox) and element is not None and element.tag == "section":
-                if element.get("id") in by_id:
-                    ch = by_id[element.get("id")]
-                    current = (ch.meta.title, ch.pos.path)
-                elif "back" in (element.get("class") or "").split():
-                    current = ("Note on the Text", doc.meta.pos.path)
+    for page in facts.pages:
+        for section_id, back in page.sections:
+            if section_id in by_id:
+                ch = by_id[section_id]
+                current = (ch.meta.title, ch.pos.path)
+            elif back:
+                current = ("Note on the Text", doc.meta.pos.path)
         out.append(current)
     return out
 
 
-def _text(box: Any) -> str:
-    return "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox))
-
-
-def _overfull(page_box: Any) -> Iterator[tuple[float, str]]:
-    """(points past the measure, text) of each line wider than the block that holds it
-    (a line box grows with its content, so the measure is the block's content width)."""
-    for block in _flow(page_box):
-        if not isinstance(block, boxes.BlockContainerBox):
-            continue
-        right = block.content_box_x() + block.width
-        for line in block.children:
-            if not isinstance(line, boxes.LineBox):
-                continue
-            ends = [b.position_x + b.margin_width() for b in line.descendants()
-                    if isinstance(b, boxes.TextBox) and b.text.strip()]
-            if ends and (over := (max(ends) - right) / PX_PER_PT) > OVERFULL_TOLERANCE_PT:
-                yield over, _text(line).strip()
-
-
-def _paragraph_lines(pages: list[Any]) -> dict[Any, list[tuple[int, int]]]:
-    """For each paragraph of the main flow: (page number, lines on that page) per fragment."""
-    found: dict[Any, list[tuple[int, int]]] = {}
-    for number, page in enumerate(pages, 1):
-        for child in page._page_box.children:
-            if isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-                continue
-            for box in child.descendants():
-                element = getattr(box, "element", None)
-                if (isinstance(box, boxes.BlockBox) and element is not None and box.element_tag in _PARAGRAPHS
-                        and not any(isinstance(c, boxes.BlockBox) for c in box.children)):
-                    lines = sum(isinstance(c, boxes.LineBox) for c in box.children)
-                    if lines:
-                        found.setdefault(element, []).append((number, lines))
+def _paragraph_lines(facts: LayoutFacts | list[Any]) -> dict[int, list[tuple[int, int]]]:
+    """For each paragraph of the main flow: (page number, lines on that page) per fragment
+    (facts, or the pages of a WeasyPrint layout)."""
+    if not isinstance(facts, LayoutFacts):
+        facts = layout_facts(facts)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for number, page in enumerate(facts.pages, 1):
+        for paragraph, lines in page.paragraphs:
+            found.setdefault(paragraph, []).append((number, lines))
     return found
-
-
-def _body_lines(page_box: Any) -> int:
-    """Lines of text in the page's main flow (no running heads, folios or notes)."""
-    return sum(1 for child in page_box.children if not isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox))
-               for box in child.descendants() if isinstance(box, boxes.LineBox) and _text(box).strip())
-
-
-def _missing_glyphs(page_box: Any) -> set[str]:
-    have = charset()
-    return {c for box in _flow(page_box) if isinstance(box, boxes.TextBox)
-            for c in box.text if ord(c) not in have and ord(c) not in DRAWN_AS_NOTHING}
 
 
 # -- the PDF: fonts, boxes, colour ---------------------------------------------------------
@@ -285,17 +236,18 @@ def _box(page: Any, name: str) -> tuple[float, float, float, float]:
 # -- the report --------------------------------------------------------------------------
 
 
-def _inside_margin_in(pages: list[Any]) -> float:
+def _inside_margin_in(facts: LayoutFacts) -> float:
     """The narrowest inside margin as laid out (left on rectos, right on versos)."""
-    sides = [p._page_box.margin_left if n % 2 else p._page_box.margin_right for n, p in enumerate(pages, 1)]
+    sides = [p.margin_left if n % 2 else p.margin_right for n, p in enumerate(facts.pages, 1)]
     return min(sides, default=0.0) / PX_PER_PT / PT_PER_IN
 
 
-def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Report:
+def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -> Report:
+    """facts: the layout's pages as plain data (a whole-book layout's, or its sections' assembled)."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    pages = layout.pages
-    inside_in = _inside_margin_in(pages)
-    where = _chapter_of_pages(doc, pages)
+    pages = facts.pages
+    inside_in = _inside_margin_in(facts)
+    where = _chapter_of_pages(doc, facts)
     starts = {ch.pos.path: ch.pos.line or 1 for ch in doc.chapters}
     problems: list[Problem] = []
 
@@ -305,16 +257,16 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
 
     # Glyphs, lines, paragraphs, notes: from the layout.
     for number, page in enumerate(pages, 1):
-        for char in sorted(_missing_glyphs(page._page_box)):
+        for char in page.glyphs:
             problem("missing_glyphs", number, f"'{char}' (U+{ord(char):04X}) is not in the book's font: it prints as an empty box")
         # A chapter's text running on to a page for one line (openers and front matter are
         # short by design).
         continued = number > 1 and where[number - 1][0] and where[number - 1] == where[number - 2]
-        if continued and _body_lines(page._page_box) == 1:
+        if continued and page.body_lines == 1:
             problem("lone_lines", number, "the page holds a single line of text: tighten or loosen the pages before it")
-        for over, text in _overfull(page._page_box):
+        for over, text in page.overfull:
             problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'")
-    for fragments in _paragraph_lines(pages).values():
+    for fragments in _paragraph_lines(facts).values():
         if len(fragments) < 2:
             continue
         (first_page, first_lines), (last_page, last_lines) = fragments[0], fragments[-1]
@@ -322,10 +274,9 @@ def preflight(doc: Document, pdf: bytes, layout: Any, profile: Profile) -> Repor
             problem("orphans", first_page, "orphan: the first line of a paragraph is alone at the foot of the page")
         if last_lines == 1:
             problem("widows", last_page, "widow: the last line of a paragraph is alone at the top of the page")
-    for d in find_displaced(pages):
-        problem("notes_off_their_page", d.call_page, f"note {d.note_id} is printed on page {d.note_page or '?'}, its call on page {d.call_page}")
-    notes = sum(1 for page in pages for child in page._page_box.children
-                if isinstance(child, boxes.FootnoteAreaBox) for _ in child.children)
+    for note_id, call_page, note_page in facts.displaced:
+        problem("notes_off_their_page", call_page, f"note {note_id} is printed on page {note_page or '?'}, its call on page {call_page}")
+    notes = sum(page.notes for page in pages)
 
     # Fonts, boxes, colour: from the PDF as written.
     fonts, unembedded = pdf_fonts(reader)

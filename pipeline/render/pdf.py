@@ -1,4 +1,15 @@
-"""Document -> print PDF through WeasyPrint: one HTML document, the print stylesheet, fonts."""
+"""Document -> print PDF through WeasyPrint: the print HTML, the print stylesheet, fonts.
+
+Two ways to lay the book out:
+- a section at a time (pdf_sections, merged by pdf_merge), each chapter cached by its content
+  and first folio, so that after an edit only the changed chapter is laid out again: the proof
+  PDF (PDF/UA-1, no bleed), the default;
+- the whole book as one WeasyPrint document: the printer profiles (press.for_print: kdp, lulu,
+  ingram, offset), whose gutter depends on the total page count, whose CSS adds bleed and
+  marks, whose PDF may be PDF/X and is edited by a finisher over the whole file.
+Both give the same pages, folios, running heads and note numbers, page labels, link
+descriptions, page map and preflight facts (layout_facts).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.cache import Cache
+
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.fetcher import LocalFetcher
 from pipeline.diagnostics import SourcePos
-from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css
+from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
 
 FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Code, Document, Text, Trim
@@ -22,11 +35,13 @@ from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.pagemap import PageMap
 from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
+from pipeline.render import pdf_sections as sections
+from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.print_pages import first_body_page, page_map
 from pipeline.render.html import HtmlOptions, a, t
 
 OPTS = HtmlOptions(epub=False)
-MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
+MAX_LAYOUTS = sections.MAX_LAYOUTS  # a layout, then up to three more to keep footnotes with their calls
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,8 @@ class PrintResult:
     warnings: tuple[str, ...]
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
     page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
-    layout: Any = field(default=None, compare=False, repr=False)  # weasyprint.Document, for preflight
+    facts: LayoutFacts = LayoutFacts((), (), ())  # every page as plain data, for preflight
+    layout: Any = field(default=None, compare=False, repr=False)  # weasyprint.Document (whole-book layout only)
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,16 @@ class PressOptions:
     tool_files: tuple[Path, ...] = ()  # files of the tool the CSS may read (an ICC profile)
 
 
+    @property
+    def sectioned(self) -> bool:
+        """Nothing asked depends on the whole book (a gutter by page count, a finisher over the
+        whole file) or is a printer's (bleed CSS, PDF/X, an ICC profile): chapters can be laid
+        out alone and merged. Printer profiles keep the whole-book layout."""
+        return (self.min_inner_mm is _NO_GUTTER and not self.css and not self.pdf_options
+                and self.finisher is None and not self.tool_files)
+
+
+_NO_GUTTER = PressOptions.min_inner_mm
 PROOF = PressOptions()
 
 
@@ -100,22 +126,39 @@ def _front_matter(doc: Document) -> str:
     )
 
 
-def print_html(doc: Document) -> str:
-    """The whole book as one HTML document, as the print stylesheet expects it."""
+@dataclass(frozen=True)
+class PrintParts:
+    """The print HTML in pieces: sections of it are laid out on their own (pdf_sections)."""
+
+    head: str  # from <!DOCTYPE> to <body ...> inclusive
+    front: str  # half-title, title page, imprint, contents
+    chapters: tuple[str, ...]  # one <section class="chapter"> each
+    back: str  # the Note on the Text, or ""
+    tail: str = "</body>\n</html>\n"
+
+
+def print_parts(doc: Document) -> PrintParts:
     m = doc.meta
-    chapters = "\n".join(html.chapter_section(ch, OPTS) for ch in doc.chapters)
+    chapters = tuple(html.chapter_section(ch, OPTS) for ch in doc.chapters)
     back = (f'<section class="back note-on-text">\n{html.note_on_text(doc, OPTS)}\n</section>'
             if html.has_corrections(doc) else "")
     # One <meta name="author"> an author: the PDF's XMP (PDF/UA) then lists each as a dc:creator.
     authors = "".join(f'<meta name="author" content="{a(c.name)}"/>\n' for c in m.authors)
     keywords = ", ".join(m.subjects)
-    return (
+    head = (
         f'<!DOCTYPE html>\n<html lang="{a(m.lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{t(m.title)}</title>\n'
         f'{authors}<meta name="description" content="{a(m.description)}"/>\n'
         f'<meta name="keywords" content="{a(keywords)}"/>\n<meta name="generator" content="pipeline"/>\n'
         f'<meta name="dcterms.created" content="{a(m.date)}"/>\n<meta name="dcterms.modified" content="{a(m.date)}"/>\n'
-        f'</head>\n<body data-title="{a(m.title)}">\n{_front_matter(doc)}<main>\n{chapters}\n{back}\n</main>\n</body>\n</html>\n'
+        f'</head>\n<body data-title="{a(m.title)}">\n'
     )
+    return PrintParts(head, _front_matter(doc), chapters, back)
+
+
+def print_html(doc: Document) -> str:
+    """The whole book as one HTML document, as the print stylesheet expects it."""
+    p = print_parts(doc)
+    return f'{p.head}{p.front}<main>\n{chr(10).join(p.chapters)}\n{p.back}\n</main>\n{p.tail}'
 
 
 class _LogCapture(logging.Handler):
@@ -138,8 +181,71 @@ def print_edition(doc: Document) -> str:
     return f"{m.title}, print edition ({made}; {m.trim.name} trim), {m.identifier}"
 
 
-def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, write: bool = True) -> PrintResult:
-    """Lays the book out; with write=False only the layout is made (for the page map), no PDF."""
+def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, write: bool = True,
+               cache: Cache | None = None, jobs: int = 1, progress: Callable[[str], None] = lambda s: None) -> PrintResult:
+    """Lays the book out: a section at a time when the press allows it (the proof PDF: cached,
+    in parallel with jobs > 1), else whole. write=False: the layout only (for the page map)."""
+    if press.sectioned:
+        return _render_sections(doc, styles_dir, cache or Cache(None), jobs, progress, write)
+    return render_pdf_whole(doc, styles_dir, press, write)
+
+
+def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
+    """(name, markup) of each body section: a chapter each, the back matter with the last one
+    (it follows on the next page, not the next right-hand page, so it cannot stand alone)."""
+    out = []
+    for i, (ch, markup) in enumerate(zip(doc.chapters, parts.chapters)):
+        back = parts.back if i == len(parts.chapters) - 1 else ""
+        out.append((ch.id, f"<main>\n{markup}\n{back}\n</main>\n"))
+    if not out and parts.back:
+        out.append(("back", f"<main>\n{parts.back}\n</main>\n"))
+    return [(name, sections.cross_links(body, sections.own_ids(body))) for name, body in out]
+
+
+def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
+                     progress: Callable[[str], None], write: bool) -> PrintResult:
+    """Each chapter laid out alone from its first folio (or taken from the cache), the front
+    matter last with the contents' folios from the chapters' anchors, merged with pikepdf."""
+    from pipeline.render.pdf_merge import merge  # pikepdf, only when printing
+
+    parts = print_parts(doc)
+    image_files = [Path(p) for p in images(doc).values()]
+    # The images the model names, and no other file of the manuscript folder.
+    setup = sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + page_css(doc.meta.trim),
+                           str(styles_dir / "print.css"), tuple(str(p) for p in (styles_dir, font_dir(), *image_files)),
+                           doc.meta.identifier.encode(), PDF_VARIANT)
+    store = sections.SectionCache(cache, sections.context_key(setup, image_files, font_files()))
+    laid = sections.lay_out_body(setup, _bodies(doc, parts), store, jobs, progress)
+    folios: dict[str, int] = {}
+    for section, layout in laid:
+        for name, page in layout.anchors:
+            folios.setdefault(name, section.first_folio + page)
+    front = sections.Section("front", sections.cross_links(parts.front, sections.own_ids(parts.front), folios), 0)
+    front_layout = store.layout(front)
+    if front_layout is None:
+        front_layout = sections.lay_out(setup, front)
+        progress(f"laying out PDF: front matter ({front_layout.pages} pages)")
+        store.store(front, front_layout)
+    laid.insert(0, (front, front_layout))
+    # Every section but the last ends with a blank page when needed: the next opens on a right-hand page.
+    blanks = [layout.pages % 2 == 1 for _, layout in laid[:-1]] + [False]
+    facts = assemble([layout.facts for _, layout in laid], blanks)
+    body = first_body_page([p.kind for p in facts.pages])
+    pdf, pages, unresolved = b"", len(facts.pages), ()
+    if write:
+        progress("laying out PDF: merging the sections")
+        merged = merge([layout.pdf for _, layout in laid], blanks, body, link_targets(doc))
+        pdf, pages, unresolved = merged.pdf, merged.pages, merged.unresolved
+    warnings: list[str] = []
+    for _, layout in laid:
+        warnings += [w for w in layout.warnings if w not in warnings]
+    warnings += [f"note {note} is on page {placed}, its call on page {call}" for note, call, placed in facts.displaced]
+    warnings += [f"No anchor #{target} for internal URI reference" for target in unresolved]
+    return PrintResult(pdf, pages, tuple(warnings), tuple(missing_glyphs(doc)), page_map(facts, print_edition(doc)), facts)
+
+
+def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write: bool) -> PrintResult:
+    """The whole book as one WeasyPrint document: the path of the printer profiles."""
     # The images the model names, and no other file of the manuscript folder.
     fetcher = LocalFetcher([styles_dir, font_dir(), *press.tool_files, *(Path(p) for p in images(doc).values())])
     capture = _LogCapture()
@@ -175,7 +281,8 @@ def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, wri
             fixes, footnote_rounds = "\n".join([fixes, *new]).strip(), footnote_rounds + 1
         # Every profile gets page labels and link descriptions; a print profile may choose another
         # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
-        finish = chain(page_labels_finisher(first_body_page(document.pages), len(document.pages)),
+        facts = layout_facts(document.pages)
+        finish = chain(page_labels_finisher(first_body_page([p.kind for p in facts.pages]), len(document.pages)),
                        link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
         options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),
                    **dict(press.pdf_options)}
@@ -187,4 +294,4 @@ def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, wri
     warnings = [m for m in capture.messages if ".notdef" not in m]
     warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
     return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)),
-                       page_map(document.pages, print_edition(doc)), document)
+                       page_map(facts, print_edition(doc)), facts, document)

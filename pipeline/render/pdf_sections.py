@@ -1,0 +1,259 @@
+"""The print book laid out a section at a time, each section cached, then merged into one PDF.
+
+Every chapter opens on a right-hand page, so a chapter laid out alone, starting at its own
+folio (`@page :nth(1 of body) { counter-reset: page N }`), gives the same pages as the whole
+book laid out at once: notes are numbered by the model and reset per chapter, running heads
+come from the chapter's own title and the book's. The front matter is laid out last, its
+contents page reading each opener's folio from the map of the laid-out sections. Links that
+cross sections are written as `pipeline-xref:ID` and become internal links when merged.
+
+A section's layout is cached by its HTML, the stylesheets, fonts, images and its first
+folio; its page count by the same minus the folio, since margin boxes never move the text.
+So after an edit only the changed chapter is laid out again, and the chapters after it only
+if its page count changed (they then get new folios, but their page counts are known, so
+with -j they are laid out in parallel).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.render.layout_facts import LayoutFacts
+
+XREF = "pipeline-xref:"
+MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
+# A book with more print HTML than this is laid out in worker processes even without -j:
+# WeasyPrint's memory then goes back to the system every few chapters, and before the merge.
+WORKER_CHARS = 300_000  # about 40,000 words
+SECTIONS_PER_WORKER = 12
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every section's layout shares; plain data, so worker processes can receive it."""
+
+    head: str  # <!DOCTYPE> .. <body ...>
+    tail: str
+    base_css: str  # @font-face rules and the page size from the trim
+    print_css: str  # path of styles/print.css
+    fetch_roots: tuple[str, ...]  # the folders and files WeasyPrint may read
+    identifier: bytes
+    pdf_variant: str  # "pdf/ua-1": every section is tagged and identified as the merged book is
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # "front", or the id of the section's first chapter
+    body: str  # markup inside <body>, cross-section links already rewritten
+    first_folio: int  # the folio of its first page; 0 for the (roman-numbered) front matter
+
+
+@dataclass(frozen=True)
+class Layout:
+    pdf: bytes
+    pages: int
+    anchors: tuple[tuple[str, int], ...]  # (id, 0-based page within the section)
+    warnings: tuple[str, ...]
+    displaced: tuple[tuple[str, int, int], ...]  # (note id, call page, note page), within the section
+    fixes: str = ""  # the page breaks that keep notes with their calls (CSS), found by laying out
+    facts: LayoutFacts = LayoutFacts((), (), ())  # each page as plain data: page map, preflight
+
+
+def own_ids(markup: str) -> set[str]:
+    return set(_ID.findall(markup))
+
+
+def cross_links(markup: str, ids: set[str], pages: dict[str, int] | None = None) -> str:
+    """Links to ids outside this section become pipeline-xref: links (resolved when merged);
+    given `pages`, links to a page number (the contents) also carry it as data-page."""
+    def fix(m: re.Match[str]) -> str:
+        target = m.group(1)
+        if target in ids:
+            return m.group(0)
+        page = f' data-page="{pages[target]}"' if pages and target in pages else ""
+        return f'href="{XREF}{target}"{page}'
+    return _HREF.sub(fix, markup)
+
+
+def section_css(section: Section) -> str:
+    if section.first_folio:
+        return f"@page :nth(1 of body) {{ counter-reset: page {section.first_folio}; }}\n"
+    # The front matter alone: contents entries show the folio the map gives them.
+    return 'nav.contents a[data-page]::after { content: leader(" . ") attr(data-page); }\n'
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> Layout:
+    """One section through WeasyPrint, laid out again (this section only) while a note sits
+    on another page than its call; runs in this process or in a worker. `known_fixes`, from an
+    earlier layout of the same content at another folio, saves the layouts that found them."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from pipeline.fetcher import LocalFetcher
+    from pipeline.render.footnote_fit import break_rules, find_displaced
+    from pipeline.render.layout_facts import layout_facts
+
+    fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
+    capture = _LogCapture()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(capture)
+    source = setup.head + section.body + setup.tail
+    fixes = known_fixes or ""
+    try:
+        # Known fixes are where an earlier search ended: one layout gives what that search gave,
+        # even when it stopped at MAX_LAYOUTS with a note still displaced.
+        for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
+            # @font-face rules only take effect through a FontConfiguration shared with the render.
+            fonts = FontConfiguration()
+            stylesheets = [
+                weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
+            ]
+            document = weasyprint.HTML(string=source, base_url=str(Path(setup.print_css).parent) + "/",
+                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+            displaced = find_displaced(document.pages)
+            new = [rule for rule in break_rules(displaced) if rule not in fixes]
+            if not new:
+                break
+            fixes = "\n".join([fixes, *new]).strip()
+        # No finisher: page labels and link descriptions are the merged book's (pdf_merge).
+        pdf = document.write_pdf(pdf_variant=setup.pdf_variant, pdf_tags=True, pdf_identifier=setup.identifier)
+    finally:
+        logger.removeHandler(capture)
+    anchors = tuple((name, i) for i, page in enumerate(document.pages) for name in page.anchors)
+    # A character the font lacks is reported against the manuscript, not as WeasyPrint's message.
+    warnings = tuple(m for m in capture.messages if ".notdef" not in m)
+    return Layout(pdf, len(document.pages), anchors, warnings,
+                  tuple((d.note_id, d.call_page, d.note_page) for d in displaced), fixes, layout_facts(document.pages))
+
+
+def _pack(layout: Layout) -> bytes:
+    head = json.dumps({"pages": layout.pages, "anchors": layout.anchors, "warnings": layout.warnings,
+                       "displaced": layout.displaced, "fixes": layout.fixes, "facts": layout.facts.to_json()}).encode()
+    return len(head).to_bytes(8, "little") + head + layout.pdf
+
+
+def _unpack(blob: bytes) -> Layout:
+    size = int.from_bytes(blob[:8], "little")
+    meta = json.loads(blob[8:8 + size])
+    return Layout(blob[8 + size:], meta["pages"], tuple((a, i) for a, i in meta["anchors"]),
+                  tuple(meta["warnings"]), tuple((n, c, p) for n, c, p in meta["displaced"]), meta["fixes"],
+                  LayoutFacts.from_json(meta["facts"]))
+
+
+class SectionCache:
+    """Layouts by (content, first folio); page counts by content alone."""
+
+    def __init__(self, cache: Cache, context: str) -> None:
+        self.cache, self.context = cache, context
+
+    def content_key(self, body: str) -> str:
+        return digest(self.context, body)
+
+    def layout(self, section: Section) -> Layout | None:
+        blob = self.cache.get("pdf-section", digest(self.content_key(section.body), str(section.first_folio)))
+        return _unpack(blob) if blob is not None else None
+
+    def pages(self, body: str) -> int | None:
+        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        return int(data["pages"]) if isinstance(data, dict) else None
+
+    def fixes(self, body: str) -> str | None:
+        """The page breaks an earlier layout of this content found (None: not laid out before)."""
+        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        return str(data["fixes"]) if isinstance(data, dict) else None
+
+    def store(self, section: Section, layout: Layout) -> None:
+        key = self.content_key(section.body)
+        self.cache.put("pdf-section", digest(key, str(section.first_folio)), _pack(layout))
+        self.cache.put_json("pdf-pages", key, {"pages": layout.pages, "fixes": layout.fixes})
+
+
+def context_key(setup: Setup, image_files: list[Path], font_files: list[Path]) -> str:
+    """Everything besides a section's own HTML that reaches its pages."""
+    files = [Path(setup.print_css), *sorted(image_files), *sorted(font_files)]
+    return digest(pipeline_version(), setup.head, setup.tail, setup.base_css, repr(setup.identifier), setup.pdf_variant,
+                  *(digest(str(p), p.read_bytes()) for p in files))
+
+
+def next_folio(folio: int, pages: int) -> int:
+    """Each section ends with a blank page when needed so that the next opens on a right-hand page."""
+    return folio + pages + pages % 2
+
+
+Progress = Callable[[str], None]
+
+
+def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCache, jobs: int,
+                 progress: Progress) -> list[tuple[Section, Layout]]:
+    """Lays out (or takes from the cache) each body section at its folio, in order. With jobs > 1,
+    sections whose folio is known (the page counts before them are cached) go to worker processes."""
+    done: dict[int, tuple[Section, Layout]] = {}
+    pool: ProcessPoolExecutor | None = None
+    large = sum(len(body) for _, body in bodies) > WORKER_CHARS
+    try:
+        start = 0
+        while start < len(bodies):
+            # The run of sections whose folios are known: up to and including the first whose page count is not.
+            run: list[Section] = []
+            predicted: dict[int, int] = {}
+            folio = 1 if start == 0 else next_folio(done[start - 1][0].first_folio, done[start - 1][1].pages)
+            for i, (name, body) in enumerate(bodies[start:], start):
+                run.append(Section(name, body, folio))
+                pages = store.pages(body)
+                if pages is None:
+                    break
+                predicted[i] = pages
+                folio = next_folio(folio, pages)
+            todo: list[tuple[int, Section]] = []
+            for i, section in enumerate(run, start):
+                cached = store.layout(section)
+                if cached is not None:
+                    done[i] = (section, cached)
+                else:
+                    todo.append((i, section))
+            if pool is None and todo and (large or (jobs > 1 and len(todo) > 1)):
+                pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=SECTIONS_PER_WORKER)
+            results: Iterator[tuple[int, Section, Layout]]
+            if pool is not None and todo:
+                futures: list[tuple[int, Section, Future[Layout]]] = [
+                    (i, s, pool.submit(lay_out, setup, s, store.fixes(s.body))) for i, s in todo]
+                results = ((i, s, f.result()) for i, s, f in futures)
+            else:
+                results = ((i, s, lay_out(setup, s, store.fixes(s.body))) for i, s in todo)
+            for i, section, layout in results:
+                progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
+                store.store(section, layout)
+                done[i] = (section, layout)
+            end = start + len(run)
+            # A predicted page count that proved wrong (a stale cache) puts every later folio off: redo those.
+            wrong = next((i for i in range(start, end) if i in predicted and done[i][1].pages != predicted[i]), None)
+            if wrong is not None:
+                for i in range(wrong + 1, end):
+                    done.pop(i, None)
+                end = wrong + 1
+            start = end
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return [done[i] for i in range(len(bodies))]

@@ -1,0 +1,182 @@
+"""The print PDF laid out a chapter at a time: after an edit only the changed chapter is laid
+out again, and the result is what a clean build gives, and what the whole book laid out at
+once gives (pages, folios, running heads, note numbers, labels, outline, page map, preflight).
+
+Each result is read back from the PDF: page texts (which carry the folios, the running heads
+and the note numbers), the outline, the page labels, and the bytes themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from pipeline.build import STYLES_DIR, build
+from pipeline.diagnostics import Collector
+from pipeline.load import load_normalised
+from pipeline.render.layout_facts import LayoutFacts
+
+from conftest import MANUSCRIPT, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import synth  # noqa: E402
+
+
+def page_texts(pdf: Path | bytes) -> list[str]:
+    return [page.extract_text() for page in _reader(pdf).pages]
+
+
+def _reader(pdf: Path | bytes) -> pypdf.PdfReader:
+    import io
+
+    return pypdf.PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+
+
+def outline(pdf: Path | bytes) -> list[tuple[int, str, int]]:
+    reader = _reader(pdf)
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def links(pdf: Path | bytes) -> list[str]:
+    return sorted(str(a.get_object().get("/Contents")) for p in _reader(pdf).pages for a in p.get("/Annots") or [])
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """Four chapters in the first book's style, with notes and block quotes."""
+    src = tmp_path / "book"
+    synth.write_book(src, 6000, words_per_chapter=1500)
+    return src
+
+
+def laid_out(messages: list[str]) -> list[str]:
+    """Names of the sections a build laid out afresh, from its progress messages."""
+    return [m.split(": ", 1)[1].split(" (")[0] for m in messages
+            if m.startswith("laying out PDF: ") and not m.endswith("merging the sections")]
+
+
+def assert_same_book(built, clean) -> None:  # type: ignore[no-untyped-def]
+    assert built.pages == clean.pages
+    assert page_texts(built.pdf) == page_texts(clean.pdf)  # text, folios, running heads, note numbers
+    assert outline(built.pdf) == outline(clean.pdf)
+    assert _reader(built.pdf).page_labels == _reader(clean.pdf).page_labels
+    assert links(built.pdf) == links(clean.pdf)
+    assert built.pdf.read_bytes() == clean.pdf.read_bytes()
+    assert built.epub.read_bytes() == clean.epub.read_bytes()  # its page list comes from the layout
+    report = built.pdf.with_name(built.pdf.stem + "-preflight.json")
+    assert report.read_bytes() == clean.pdf.with_name(clean.pdf.stem + "-preflight.json").read_bytes()
+    assert built.warnings == clean.warnings
+
+
+def test_an_edit_lays_out_only_its_chapter_and_gives_a_clean_build(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_CACHE", "1")
+    out = tmp_path / "out"
+    first: list[str] = []
+    build(book, out, progress=first.append)
+    assert laid_out(first) == ["ch01", "ch02", "ch03", "ch04", "front matter"]
+    chapter = book / "ch02.md"
+    paragraphs = chapter.read_text().split("\n\n")
+    paragraphs[3] += " An editor's word more."
+    chapter.write_text("\n\n".join(paragraphs))
+
+    again: list[str] = []
+    rebuilt = build(book, out, progress=again.append, jobs=2)
+    assert laid_out(again) == ["ch02"]  # the same page count: nothing else moves
+    clean = build(book, tmp_path / "clean", use_cache=False)
+    assert_same_book(rebuilt, clean)
+    assert "editor\u2019s word more" in "".join(page_texts(rebuilt.pdf)).replace("\n", " ")
+
+
+def test_a_chapter_that_grows_moves_the_later_chapters_to_new_folios(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_CACHE", "1")
+    out = tmp_path / "out"
+    before = build(book, out)
+    chapter = book / "ch02.md"
+    paragraphs = chapter.read_text().split("\n\n")
+    paragraphs[3:3] = paragraphs[3:9]  # six paragraphs more: a page or more
+    chapter.write_text("\n\n".join(paragraphs))
+
+    again: list[str] = []
+    rebuilt = build(book, out, progress=again.append, jobs=2)  # ch03 and ch04 (folios known) in parallel
+    assert rebuilt.pages > before.pages
+    # ch01 stays; ch03 and ch04 at new folios; the contents shows them
+    assert laid_out(again) == ["ch02", "ch03", "ch04", "front matter"]
+    clean = build(book, tmp_path / "clean", use_cache=False)
+    assert_same_book(rebuilt, clean)
+
+
+def test_with_the_cache_off_every_section_is_laid_out_and_nothing_is_kept(book: Path, tmp_path: Path) -> None:
+    messages: list[str] = []
+    build(book, tmp_path / "out", progress=messages.append, jobs=2)
+    assert laid_out(messages) == ["ch01", "ch02", "ch03", "ch04", "front matter"]
+    assert not (tmp_path / ".pipeline-cache").exists()
+
+
+def without_keys(facts):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    return [dataclasses.replace(p, paragraphs=tuple(n for _, n in p.paragraphs)) for p in facts.pages]
+
+
+@pytest.mark.parametrize("source", ["synthetic", "anthology"])
+def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, book: Path) -> None:
+    """The claim the sections rest on: the book laid out by WeasyPrint as one document (the
+    printer profiles' path, here with the proof's options) has the same pages, folios, running
+    heads, labels, outline, link descriptions, page map and preflight report."""
+    from pipeline.preflight import preflight
+    from pipeline.print_profiles import PROFILES
+    from pipeline.render.pdf import PROOF, render_pdf, render_pdf_whole
+
+    doc = load_normalised(book if source == "synthetic" else MANUSCRIPT, Collector())
+    assert doc is not None
+    sectioned = render_pdf(doc, STYLES_DIR)
+    whole = render_pdf_whole(doc, STYLES_DIR, PROOF, True)
+    assert sectioned.pages == whole.pages
+    assert page_texts(sectioned.pdf) == page_texts(whole.pdf)
+    assert outline(sectioned.pdf) == outline(whole.pdf)
+    assert _reader(sectioned.pdf).page_labels == _reader(whole.pdf).page_labels
+    assert links(sectioned.pdf) == links(whole.pdf)
+    assert sectioned.page_map == whole.page_map and sectioned.page_map.breaks
+    # every fact of every page; paragraphs are keyed by document order, which differs (each
+    # section is a document of its own), so only their line counts are compared here
+    assert without_keys(sectioned.facts) == without_keys(whole.facts)
+    assert set(sectioned.warnings) == set(whole.warnings)
+    proof = PROFILES["proof"]
+    assert preflight(doc, sectioned.pdf, sectioned.facts, proof).to_json() == \
+        preflight(doc, whole.pdf, whole.facts, proof).to_json()
+    # PDF/UA-1 identification, language, title shown, the same XMP
+    a, b = _reader(sectioned.pdf).trailer["/Root"], _reader(whole.pdf).trailer["/Root"]
+    assert a["/Metadata"].get_object().get_data() == b["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part=\"1\"" in a["/Metadata"].get_object().get_data()
+    assert (a["/Lang"], a["/MarkInfo"], a["/ViewerPreferences"]) == (b["/Lang"], b["/MarkInfo"], b["/ViewerPreferences"])
+    assert _reader(sectioned.pdf).metadata == _reader(whole.pdf).metadata
+    # the facts survive the cache (JSON) unchanged
+    assert LayoutFacts.from_json(json.loads(json.dumps(sectioned.facts.to_json()))) == sectioned.facts
+
+
+def test_sections_laid_out_in_worker_processes_give_the_same_bytes(
+        book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.render import pdf_sections
+    from pipeline.render.pdf import render_pdf
+
+    doc = load_normalised(book, Collector())
+    assert doc is not None
+    here = render_pdf(doc, STYLES_DIR)
+    monkeypatch.setattr(pdf_sections, "WORKER_CHARS", 0)  # as for a large book: every chapter in a worker
+    assert render_pdf(doc, STYLES_DIR).pdf == here.pdf
