@@ -10,15 +10,15 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipeline.build_cache import BuildCache, CachedBuild
 from pipeline.cache import Cache, digest, pipeline_version, tree_digest
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fonts import font_files
-from pipeline.model import Document
-from pipeline.pagemap import PageMap
-from pipeline.sources import display_path
+
+if TYPE_CHECKING:
+    from pipeline.model import Document
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 Progress = Callable[[str], None]
@@ -128,7 +128,9 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
     # The renderers are imported where they are used: a cached build loads neither, and an
     # EPUB-only build does not pay for WeasyPrint's import (about a second).
     from pipeline.load import load_normalised
+    from pipeline.pagemap import PageMap
     from pipeline.print_profiles import PROFILES
+    from pipeline.sources import display_path
     from pipeline.render.epub import page_list_mismatches, render_epub
 
     diags = Collector()
