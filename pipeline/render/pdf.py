@@ -18,28 +18,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.cache import Cache
-
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from pipeline.fetcher import LocalFetcher
+from pipeline.cache import Cache
 from pipeline.diagnostics import SourcePos
+from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
-
-FAMILY = "Book Garamond"  # the name print.css uses
 from pipeline.model import Code, Document, Text, Trim
-from pipeline.walk import images, iter_block_inlines
-from pipeline.render import html
-from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.pagemap import PageMap
+from pipeline.render import html
+from pipeline.render import pdf_sections as sections
+from pipeline.render.footnote_fit import break_rules, find_displaced
+from pipeline.render.html import HtmlOptions, a, t
+from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
-from pipeline.render import pdf_sections as sections
-from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.print_pages import first_body_page, page_map
-from pipeline.render.html import HtmlOptions, a, t
+from pipeline.walk import images, iter_block_inlines
 
+FAMILY = "Book Garamond"  # the name print.css uses
 OPTS = HtmlOptions(epub=False)
 MAX_LAYOUTS = sections.MAX_LAYOUTS  # a layout, then up to three more to keep footnotes with their calls
 
@@ -64,7 +62,6 @@ class PressOptions:
     pdf_options: tuple[tuple[str, Any], ...] = ()  # more write_pdf options (pdf_variant, ...)
     finisher: Callable[[Any, Any], None] | None = None  # edits the PDF objects before writing
     tool_files: tuple[Path, ...] = ()  # files of the tool the CSS may read (an ICC profile)
-
 
     @property
     def sectioned(self) -> bool:
@@ -161,15 +158,6 @@ def print_html(doc: Document) -> str:
     return f'{p.head}{p.front}<main>\n{chr(10).join(p.chapters)}\n{p.back}\n</main>\n{p.tail}'
 
 
-class _LogCapture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 # Accessibility: the default print PDF is PDF/UA-1 (tagged, /Lang, title shown in the title bar).
 PDF_VARIANT = "pdf/ua-1"
 
@@ -248,7 +236,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     """The whole book as one WeasyPrint document: the path of the printer profiles."""
     # The images the model names, and no other file of the manuscript folder.
     fetcher = LocalFetcher([styles_dir, font_dir(), *press.tool_files, *(Path(p) for p in images(doc).values())])
-    capture = _LogCapture()
+    capture = sections.LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = print_html(doc)

@@ -92,7 +92,9 @@ def section_css(section: Section) -> str:
     return 'nav.contents a[data-page]::after { content: leader(" . ") attr(data-page); }\n'
 
 
-class _LogCapture(logging.Handler):
+class LogCapture(logging.Handler):
+    """WeasyPrint's warnings during one layout (the whole-book renderer uses it too)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -113,7 +115,7 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     from pipeline.render.layout_facts import layout_facts
 
     fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
-    capture = _LogCapture()
+    capture = LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
