@@ -10,13 +10,13 @@ pages that let each chapter open on a right-hand page put in.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from weasyprint.formatting_structure import boxes
 
 from pipeline.fonts import DRAWN_AS_NOTHING, charset
 from pipeline.pagemap import NOTE_ON_TEXT, counted
-from pipeline.render.footnote_fit import find_displaced
+from pipeline.render.footnote_fit import Displaced, find_displaced
 
 PX_PER_PT = 4 / 3
 OVERFULL_TOLERANCE_PT = 0.5  # lines may end this far past the measure (rounding)
@@ -110,8 +110,9 @@ def _regions(root: Any) -> dict[Any, str]:
     return out
 
 
-def layout_facts(pages: list[Any]) -> LayoutFacts:
-    """The facts of each page of one WeasyPrint layout (a whole book, or one section of it)."""
+def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None) -> LayoutFacts:
+    """The facts of each page of one WeasyPrint layout (a whole book, or one section of it);
+    `displaced`: find_displaced(pages), when the caller has it already."""
     if not pages:
         return LayoutFacts((), (), ())
     root = pages[0]._page_box.children[0].element
@@ -156,8 +157,8 @@ def layout_facts(pages: list[Any]) -> LayoutFacts:
         out.append(PageFacts(box.page_type.name, start, tuple(sections),
                              tuple(sorted(glyphs)), lines, tuple(_overfull(box)), tuple(paragraphs), notes,
                              box.margin_left, box.margin_right))
-    displaced = tuple((d.note_id, d.call_page, d.note_page) for d in find_displaced(pages))
-    return LayoutFacts(tuple(out), tuple(seen.items()), displaced)
+    found = find_displaced(pages) if displaced is None else displaced
+    return LayoutFacts(tuple(out), tuple(seen.items()), tuple((d.note_id, d.call_page, d.note_page) for d in found))
 
 
 def blank_after(page: PageFacts, following: PageFacts | None) -> PageFacts:

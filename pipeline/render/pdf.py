@@ -269,7 +269,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
             fixes, footnote_rounds = "\n".join([fixes, *new]).strip(), footnote_rounds + 1
         # Every profile gets page labels and link descriptions; a print profile may choose another
         # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
-        facts = layout_facts(document.pages)
+        facts = layout_facts(document.pages, displaced)
         finish = chain(page_labels_finisher(first_body_page([p.kind for p in facts.pages]), len(document.pages)),
                        link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
         options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),

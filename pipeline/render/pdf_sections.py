@@ -64,7 +64,6 @@ class Layout:
     pages: int
     anchors: tuple[tuple[str, int], ...]  # (id, 0-based page within the section)
     warnings: tuple[str, ...]
-    displaced: tuple[tuple[str, int, int], ...]  # (note id, call page, note page), within the section
     fixes: str = ""  # the page breaks that keep notes with their calls (CSS), found by laying out
     facts: LayoutFacts = LayoutFacts((), (), ())  # each page as plain data: page map, preflight
 
@@ -145,13 +144,12 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     anchors = tuple((name, i) for i, page in enumerate(document.pages) for name in page.anchors)
     # A character the font lacks is reported against the manuscript, not as WeasyPrint's message.
     warnings = tuple(m for m in capture.messages if ".notdef" not in m)
-    return Layout(pdf, len(document.pages), anchors, warnings,
-                  tuple((d.note_id, d.call_page, d.note_page) for d in displaced), fixes, layout_facts(document.pages))
+    return Layout(pdf, len(document.pages), anchors, warnings, fixes, layout_facts(document.pages, displaced))
 
 
 def _pack(layout: Layout) -> bytes:
     head = json.dumps({"pages": layout.pages, "anchors": layout.anchors, "warnings": layout.warnings,
-                       "displaced": layout.displaced, "fixes": layout.fixes, "facts": layout.facts.to_json()}).encode()
+                       "fixes": layout.fixes, "facts": layout.facts.to_json()}).encode()
     return len(head).to_bytes(8, "little") + head + layout.pdf
 
 
@@ -159,7 +157,7 @@ def _unpack(blob: bytes) -> Layout:
     size = int.from_bytes(blob[:8], "little")
     meta = json.loads(blob[8:8 + size])
     return Layout(blob[8 + size:], meta["pages"], tuple((a, i) for a, i in meta["anchors"]),
-                  tuple(meta["warnings"]), tuple((n, c, p) for n, c, p in meta["displaced"]), meta["fixes"],
+                  tuple(meta["warnings"]), meta["fixes"],
                   LayoutFacts.from_json(meta["facts"]))
 
 
