@@ -1,14 +1,24 @@
 """Keep every footnote on the page of its call.
 
 WeasyPrint, to honour orphans and widows, sometimes defers the footnotes of a
-page to the next one so that one more line of a later paragraph fits. A book
-must not do that. After a layout we find each note set on another page than its
-call, and ask for a page break before the paragraph that pushed it out (the
-last one on the call's page); the next layout then keeps call and note together.
+page to the next one so that one more line of a later paragraph fits (the
+"report footnotes" step of `weasyprint.layout.block._linebox_layout`). A book
+must not do that. Two defences:
+
+- `install()` turns that step off in WeasyPrint's layout (version-pinned: it
+  rewrites the one line that decides it), so the later paragraph is pushed to
+  the next page by the ordinary orphans rule instead, in the first layout;
+- after a layout we still find each note set on another page than its call,
+  and ask for a page break before the paragraph that pushed it out (the last
+  one on the call's page); the next layout then keeps call and note together.
+  With the step off this finds nothing in the books we know of; it stays as
+  the check, and as the fix should a WeasyPrint version come without the step.
 """
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -76,3 +86,27 @@ def find_displaced(pages: list[Any]) -> list[Displaced]:
 
 def break_rules(displaced: list[Displaced]) -> list[str]:
     return [f"{d.culprit} {{ break-before: page; }}" for d in displaced if d.culprit]
+
+
+# The line of WeasyPrint 70's _linebox_layout that decides to defer a page's footnotes so that
+# a paragraph reaching the foot of the page keeps its orphans there.
+_REPORT_STEP = "report = not context.in_column and can_break_now and not could_break_before"
+
+
+def install() -> bool:
+    """Lays out without deferring notes for orphans (see the module's docstring); True when in
+    effect. Idempotent; leaves WeasyPrint as it is if the line is not found exactly once."""
+    from weasyprint.layout import block
+
+    if getattr(block._linebox_layout, "keeps_notes_with_calls", False):
+        return True
+    source = textwrap.dedent(inspect.getsource(block._linebox_layout))
+    if source.count(_REPORT_STEP) != 1:
+        return False
+    namespace: dict[str, Any] = {}
+    exec(compile(source.replace(_REPORT_STEP, "report = False"), block.__file__, "exec"), block.__dict__, namespace)
+    patched = namespace["_linebox_layout"]
+    patched.keeps_notes_with_calls = True
+    patched.stock = block._linebox_layout  # for tests that compare with WeasyPrint as shipped
+    block._linebox_layout = patched
+    return True

@@ -29,6 +29,7 @@ from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
 from pipeline.render import html
 from pipeline.render import pdf_sections as sections
+from pipeline.render import footnote_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
@@ -241,6 +242,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     logger.addHandler(capture)
     source = print_html(doc)
     fixes = ""
+    footnote_fit.install()
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0
     try:

@@ -110,7 +110,7 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
-    from pipeline.render.footnote_fit import break_rules, find_displaced
+    from pipeline.render.footnote_fit import break_rules, find_displaced, install
     from pipeline.render.layout_facts import layout_facts
 
     fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
@@ -119,6 +119,7 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
+    install()
     try:
         # Known fixes are where an earlier search ended: one layout gives what that search gave,
         # even when it stopped at MAX_LAYOUTS with a note still displaced.
