@@ -21,8 +21,12 @@ def counts(char: str) -> bool:
     return not char.isspace() and char not in _NOT_COUNTED
 
 
+_DROP_NOT_COUNTED = str.maketrans("", "", "".join(_NOT_COUNTED))
+
+
 def counted(text: str) -> int:
-    return sum(1 for c in text if counts(c))
+    """How many characters of `text` count (as `counts`, without a Python loop per character)."""
+    return len("".join(text.translate(_DROP_NOT_COUNTED).split()))
 
 
 @dataclass(frozen=True)

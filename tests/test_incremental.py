@@ -180,3 +180,59 @@ def test_sections_laid_out_in_worker_processes_give_the_same_bytes(
     here = render_pdf(doc, STYLES_DIR)
     monkeypatch.setattr(pdf_sections, "WORKER_CHARS", 0)  # as for a large book: every chapter in a worker
     assert render_pdf(doc, STYLES_DIR).pdf == here.pdf
+
+
+def test_a_section_laid_out_from_folio_1_and_renumbered_is_the_section_laid_out_at_its_folio() -> None:
+    """What a clean build with -j rests on: folios are only in the margin boxes (folios.renumber)."""
+    from pipeline.render import pdf, pdf_sections
+
+    doc = load_normalised(MANUSCRIPT, Collector())
+    assert doc is not None
+    parts = pdf.print_parts(doc)
+    setup = pdf.section_setup(doc, parts, STYLES_DIR)
+    name, body = pdf._bodies(doc, parts)[1]  # Le Blanc: running heads and folios on 15 pages
+    at_folio = pdf_sections.lay_out(setup, pdf_sections.Section(name, body, 17))
+    counted: list[int] = []
+    section, renumbered = pdf_sections._lay_out(setup, pdf_sections.Section(name, body, 1), None,
+                                                lambda pages: counted.append(pages) or 17)
+    assert counted == [at_folio.pages] and section.first_folio == 17
+    assert renumbered.pdf == at_folio.pdf
+    assert (renumbered.anchors, renumbered.facts) == (at_folio.anchors, at_folio.facts)
+    texts = page_texts(renumbered.pdf)
+    assert texts[1].strip().splitlines()[-1].strip() == "18"  # a folio of the real numbering
+
+
+def test_a_clean_build_with_j_lays_out_every_chapter_at_once_and_gives_the_same_book(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.render import pdf_sections
+
+    submitted: list[str] = []
+
+    class Recording(pdf_sections.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            submitted.append(fn.__name__)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_sections, "ProcessPoolExecutor", Recording)
+    parallel = build(book, tmp_path / "j2", use_cache=False, jobs=2)
+    assert submitted == ["lay_out_in_turn"] * 4  # all four chapters before any page count is known
+    assert_same_book(parallel, build(book, tmp_path / "j1", use_cache=False))
+
+
+def test_a_section_waiting_for_its_folio_gives_up_when_another_fails() -> None:
+    """Otherwise a worker would wait for ever for the page count of a section whose layout failed."""
+    from multiprocessing import get_context
+
+    from pipeline.render import pdf, pdf_sections
+
+    doc = load_normalised(ROOT / "tests" / "fixtures" / "note-pushed", Collector())
+    assert doc is not None
+    parts = pdf.print_parts(doc)
+    setup = pdf.section_setup(doc, parts, STYLES_DIR)
+    name, body = pdf._bodies(doc, parts)[0]
+    pdf_sections._share_counts(get_context("spawn").Array("q", [-1, -1, 1]))  # section 0 unknown; abort set
+    try:
+        with pytest.raises(RuntimeError, match="another section's layout failed"):
+            pdf_sections.lay_out_in_turn(setup, name, body, None, 1)
+    finally:
+        pdf_sections._share_counts(None)

@@ -191,6 +191,15 @@ def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
     return [(name, sections.cross_links(body, sections.own_ids(body))) for name, body in out]
 
 
+def section_setup(doc: Document, parts: PrintParts, styles_dir: Path) -> sections.Setup:
+    """What the layout of every section of the book shares."""
+    # The images the model names, and no other file of the manuscript folder.
+    roots = (styles_dir, font_dir(), *(Path(p) for p in images(doc).values()))
+    return sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + page_css(doc.meta.trim),
+                          str(styles_dir / "print.css"), tuple(str(p) for p in roots),
+                          doc.meta.identifier.encode(), PDF_VARIANT)
+
+
 def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
                      progress: Callable[[str], None], write: bool) -> PrintResult:
     """Each chapter laid out alone from its first folio (or taken from the cache), the front
@@ -198,11 +207,8 @@ def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
     from pipeline.render.pdf_merge import merge  # pikepdf, only when printing
 
     parts = print_parts(doc)
+    setup = section_setup(doc, parts, styles_dir)
     image_files = [Path(p) for p in images(doc).values()]
-    # The images the model names, and no other file of the manuscript folder.
-    setup = sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + page_css(doc.meta.trim),
-                           str(styles_dir / "print.css"), tuple(str(p) for p in (styles_dir, font_dir(), *image_files)),
-                           doc.meta.identifier.encode(), PDF_VARIANT)
     store = sections.SectionCache(cache, sections.context_key(setup, image_files, font_files()))
     laid = sections.lay_out_body(setup, _bodies(doc, parts), store, jobs, progress)
     folios: dict[str, int] = {}

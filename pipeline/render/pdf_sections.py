@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.render.layout_facts import LayoutFacts
@@ -106,10 +108,18 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     """One section through WeasyPrint, laid out again (this section only) while a note sits
     on another page than its call; runs in this process or in a worker. `known_fixes`, from an
     earlier layout of the same content at another folio, saves the layouts that found them."""
+    return _lay_out(setup, section, known_fixes)[1]
+
+
+def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
+             first_folio: Callable[[int], int] | None = None) -> tuple[Section, Layout]:
+    """lay_out; given `first_folio` (page count -> first folio), the section is laid out from a
+    provisional folio and numbered from the one first_folio gives once its page count is known."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
+    from pipeline.render import folios
     from pipeline.render.footnote_fit import break_rules, find_displaced, install
     from pipeline.render.layout_facts import layout_facts
 
@@ -131,13 +141,21 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
                 weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
             ]
-            document = weasyprint.HTML(string=source, base_url=str(Path(setup.print_css).parent) + "/",
-                                       url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
+            html = weasyprint.HTML(string=source, base_url=str(Path(setup.print_css).parent) + "/", url_fetcher=fetcher)
+            if first_folio is None:
+                document = html.render(stylesheets=stylesheets, font_config=fonts)
+            else:
+                with folios.keeping_state():
+                    document = html.render(stylesheets=stylesheets, font_config=fonts)
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
             if not new:
                 break
             fixes = "\n".join([fixes, *new]).strip()
+        if first_folio is not None:
+            folio = first_folio(len(document.pages))
+            folios.renumber(document.pages, folio - section.first_folio)
+            section = Section(section.name, section.body, folio)
         # No finisher: page labels and link descriptions are the merged book's (pdf_merge).
         pdf = document.write_pdf(pdf_variant=setup.pdf_variant, pdf_tags=True, pdf_identifier=setup.identifier)
     finally:
@@ -145,7 +163,7 @@ def lay_out(setup: Setup, section: Section, known_fixes: str | None = None) -> L
     anchors = tuple((name, i) for i, page in enumerate(document.pages) for name in page.anchors)
     # A character the font lacks is reported against the manuscript, not as WeasyPrint's message.
     warnings = tuple(m for m in capture.messages if ".notdef" not in m)
-    return Layout(pdf, len(document.pages), anchors, warnings, fixes, layout_facts(document.pages, displaced))
+    return section, Layout(pdf, len(document.pages), anchors, warnings, fixes, layout_facts(document.pages, displaced))
 
 
 def _pack(layout: Layout) -> bytes:
@@ -205,14 +223,67 @@ def next_folio(folio: int, pages: int) -> int:
 Progress = Callable[[str], None]
 
 
+# The page counts of the sections, shared with worker processes laying out in turn (see
+# lay_out_in_turn): -1 while unknown; the last slot, set to 1, tells waiting workers to give up.
+_counts: Any = None
+
+
+def _share_counts(counts: Any) -> None:
+    global _counts
+    _counts = counts
+
+
+def lay_out_in_turn(setup: Setup, name: str, body: str, known_fixes: str | None, index: int) -> tuple[Section, Layout]:
+    """A section whose page count is not known, in a worker: laid out from folio 1 while the
+    sections before it are laid out in other workers, then numbered from its real first folio
+    once their page counts are in (folios.renumber: the pages themselves do not change)."""
+    def first_folio(pages: int) -> int:
+        _counts[index] = pages
+        while True:
+            with _counts.get_lock():
+                before, abort = _counts[:index], _counts[-1]
+            if abort:
+                raise RuntimeError("another section's layout failed")
+            if -1 not in before:
+                break
+            time.sleep(0.02)
+        folio = 1
+        for count in before:
+            folio = next_folio(folio, count)
+        return folio
+
+    return _lay_out(setup, Section(name, body, 1), known_fixes, first_folio)
+
+
 def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCache, jobs: int,
                  progress: Progress) -> list[tuple[Section, Layout]]:
     """Lays out (or takes from the cache) each body section at its folio, in order. With jobs > 1,
-    sections whose folio is known (the page counts before them are cached) go to worker processes."""
+    sections go to worker processes: those whose page count is not known (a clean build) all at
+    once, laid out in turn; those whose folio is known (the page counts before them are cached)
+    at their folio."""
     done: dict[int, tuple[Section, Layout]] = {}
     pool: ProcessPoolExecutor | None = None
     large = sum(len(body) for _, body in bodies) > WORKER_CHARS
+    context = get_context("spawn")
+    cached_pages = [store.pages(body) for _, body in bodies]
+    laid_in_turn: dict[int, tuple[Section, Layout]] = {}
     try:
+        if jobs > 1 and cached_pages.count(None) > 1:
+            counts = context.Array("q", [-1 if n is None else n for n in cached_pages] + [0])
+            pool = ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=SECTIONS_PER_WORKER,
+                                       initializer=_share_counts, initargs=(counts,))
+            turns = [(i, pool.submit(lay_out_in_turn, setup, name, body, store.fixes(body), i))
+                     for i, (name, body) in enumerate(bodies) if cached_pages[i] is None]
+            try:
+                for i, future in turns:
+                    section, layout = future.result()
+                    progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
+                    store.store(section, layout)
+                    laid_in_turn[i] = (section, layout)
+                    cached_pages[i] = layout.pages
+            except BaseException:
+                counts[-1] = 1
+                raise
         start = 0
         while start < len(bodies):
             # The run of sections whose folios are known: up to and including the first whose page count is not.
@@ -221,20 +292,20 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
             folio = 1 if start == 0 else next_folio(done[start - 1][0].first_folio, done[start - 1][1].pages)
             for i, (name, body) in enumerate(bodies[start:], start):
                 run.append(Section(name, body, folio))
-                pages = store.pages(body)
+                pages = cached_pages[i]
                 if pages is None:
                     break
                 predicted[i] = pages
                 folio = next_folio(folio, pages)
             todo: list[tuple[int, Section]] = []
             for i, section in enumerate(run, start):
-                cached = store.layout(section)
+                cached = laid_in_turn[i][1] if i in laid_in_turn and laid_in_turn[i][0] == section else store.layout(section)
                 if cached is not None:
                     done[i] = (section, cached)
                 else:
                     todo.append((i, section))
             if pool is None and todo and (large or (jobs > 1 and len(todo) > 1)):
-                pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), max_tasks_per_child=SECTIONS_PER_WORKER)
+                pool = ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=SECTIONS_PER_WORKER)
             results: Iterator[tuple[int, Section, Layout]]
             if pool is not None and todo:
                 futures: list[tuple[int, Section, Future[Layout]]] = [
@@ -246,6 +317,7 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                 progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
                 store.store(section, layout)
                 done[i] = (section, layout)
+                cached_pages[i] = layout.pages
             end = start + len(run)
             # A predicted page count that proved wrong (a stale cache) puts every later folio off: redo those.
             wrong = next((i for i in range(start, end) if i in predicted and done[i][1].pages != predicted[i]), None)
