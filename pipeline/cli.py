@@ -29,7 +29,8 @@ examples:
   python -m pipeline build manuscript --profile kdp
                                                  a PDF for KDP (bleed, gutter), build/<slug>-cover.pdf,
                                                  and the preflight report build/<slug>-preflight.json
-  python -m pipeline build manuscript -j 2       parses a large book's chapters in two processes
+  python -m pipeline build manuscript -j 2       parses a large book's chapters and lays out the
+                                                 proof PDF's chapters in two processes
   python -m pipeline check manuscript            reports problems without building
   python -m pipeline dump manuscript             prints the normalised document tree
   python -m pipeline serve manuscript            the book's page at http://127.0.0.1:8000/
@@ -54,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                         + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
     b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="use N processes to parse the chapters of a large book that the cache does not hold "
-                        "and to lay out the proof PDF's chapters that it does not hold (default 1)")
+                        "and to lay out the proof PDF's chapters that it does not hold, all at once on a clean "
+                        "build (default 1; each process needs the memory of one chapter's layout)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
                         "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")

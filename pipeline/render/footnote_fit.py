@@ -18,7 +18,6 @@ must not do that. Two defences:
 from __future__ import annotations
 
 import inspect
-import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -100,11 +99,14 @@ def install() -> bool:
 
     if getattr(block._linebox_layout, "keeps_notes_with_calls", False):
         return True
-    source = textwrap.dedent(inspect.getsource(block._linebox_layout))
+    lines, first = inspect.getsourcelines(block._linebox_layout)
+    source = "".join(lines)
     if source.count(_REPORT_STEP) != 1:
         return False
     namespace: dict[str, Any] = {}
-    exec(compile(source.replace(_REPORT_STEP, "report = False"), block.__file__, "exec"), block.__dict__, namespace)
+    # Compiled at its own lines of block.py, so that tracebacks point at WeasyPrint's source.
+    patched_source = "\n" * (first - 1) + source.replace(_REPORT_STEP, "report = False")
+    exec(compile(patched_source, block.__file__, "exec"), block.__dict__, namespace)
     patched = namespace["_linebox_layout"]
     patched.keeps_notes_with_calls = True
     patched.stock = block._linebox_layout  # for tests that compare with WeasyPrint as shipped
