@@ -11,7 +11,9 @@ A section's layout is cached by its HTML, the stylesheets, fonts, images and its
 folio; its page count by the same minus the folio, since margin boxes never move the text.
 So after an edit only the changed chapter is laid out again, and the chapters after it only
 if its page count changed (they then get new folios, but their page counts are known, so
-with -j they are laid out in parallel).
+with -j they are laid out in parallel). On a clean build with -j every chapter is laid out
+at once from folio 1, and numbered from its real folio when the page counts before it are
+in (lay_out_in_turn, folios.renumber).
 """
 
 from __future__ import annotations
