@@ -116,16 +116,28 @@ class _Locator:
         *a*) hides the whole text from the source, so fall back to its first words at the start
         of a line after the cursor: the longest prefix that is found wins."""
         needle = text.strip()[:40]
-        if not needle or needle in self.source[self.cursor:]:
-            return self.find(needle)
+        at = self.source.find(needle, self.cursor) if needle else -1
+        if at >= 0:
+            self.cursor = at
+            return self.pos_of(at)
         words = needle.split()
-        for n in range(len(words) - 1, 0, -1):
-            prefix = r"\s+".join(re.escape(w) for w in words[:n])
-            m = re.compile(r"^[ \t>*+\-\d.)#|]*(" + prefix + ")", re.M).search(self.source, self.cursor)
+        # A line can match n words only if it matches the first one: one scan of the source finds
+        # those lines, and each longer prefix is then tried at them alone, not searched for afresh
+        # (a note's definition, "[^1]: ...", matches no prefix: it cost a scan per word).
+        starts = [m.start() for m in _line_prefix(words[:1]).finditer(self.source, self.cursor)] if len(words) > 1 else []
+        for n in range(len(words) - 1, 0, -1) if starts else ():
+            pattern = _line_prefix(words[:n])
+            m = next(filter(None, (pattern.match(self.source, start) for start in starts)), None)
             if m:
                 self.cursor = m.start(1)
                 return self.pos_of(m.start(1))
         return self.find(needle)
+
+
+def _line_prefix(words: list[str]) -> re.Pattern[str]:
+    """The words, at the start of a line after any list, quote or heading markers."""
+    prefix = r"\s+".join(re.escape(w) for w in words)
+    return re.compile(r"^[ \t>*+\-\d.)#|]*(" + prefix + ")", re.M)
 
 
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
