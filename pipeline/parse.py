@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 import xml.etree.ElementTree as etree
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import markdown
@@ -94,10 +95,16 @@ class _Locator:
     path: str
     first_line: int
     cursor: int = 0
+    # Where the source's newlines are: a position's line is found by bisection, not by counting
+    # the newlines before it (a chapter asks for thousands of positions).
+    newlines: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.newlines = [m.start() for m in re.finditer("\n", self.source)]
 
     def pos_of(self, offset: int) -> SourcePos:
-        line = self.source.count("\n", 0, offset)
-        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
+        line = bisect_left(self.newlines, offset)  # the newlines before offset
+        col = offset - (self.newlines[line - 1] + 1 if line else 0) + 1
         return SourcePos(self.path, self.first_line + line, col)
 
     def find(self, needle: str, advance: bool = True) -> SourcePos:
