@@ -15,18 +15,19 @@ from pipeline.walk import map_chapters, map_inline_seqs, map_text_runs
 
 NBSP = "\u00a0"
 _OPENING_CONTEXT = set(" \t\n\u00a0([{\u2014\u2013-/\u2018\u201c") 
-# (a character every match contains, pattern, replacement): most runs have no '-' or '.', and
-# a membership test is far cheaper than a regex scan that finds nothing.
-_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("-", re.compile(r"---"), "\u2014"),
-    ("-", re.compile(r"--"), "\u2013"),
+# (sign, pattern, replacement). The sign is a pattern that every match contains and that starts
+# with a literal character, which the regex engine finds far faster than it tries the pattern,
+# with its lookbehinds and classes, at every position: a run without the sign is left as it is.
+_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
+    (re.compile("-"), re.compile(r"---"), "\u2014"),
+    (re.compile("-"), re.compile(r"--"), "\u2013"),
     # Number ranges (1935-39, pp. 94-95), but not a chain such as an ISBN or a date: 978-0-14-044913-6.
-    ("-", re.compile(r"(?<![\d\-\u2013])(\d+)-(?=\d+(?![\d\-\u2013]))"), "\\1\u2013"),
-    ("-", re.compile(r"(?<=\s)-(?=\s)"), "\u2013"),  # a spaced hyphen is a spaced dash
-    (".", re.compile(r"\.\s?\.\s?\."), "\u2026"),
+    (re.compile(r"-\d"), re.compile(r"(?<![\d\-\u2013])(\d+)-(?=\d+(?![\d\-\u2013]))"), "\\1\u2013"),
+    (re.compile(r"-\s"), re.compile(r"(?<=\s)-(?=\s)"), "\u2013"),  # a spaced hyphen is a spaced dash
+    (re.compile(r"\."), re.compile(r"\.\s?\.\s?\."), "\u2026"),
     # Lines must not break inside these: p. 29, No. 33, Vol. 20, E. H. Carr.
-    (".", re.compile(r"\b(pp?|[Nn]o|[Vv]ol|[Cc]h|[Ff]ig)\.[ \t\n]+(?=\d)"), r"\1." + NBSP),
-    (".", re.compile(r"(?<![\w.])((?:[A-Z]\.)+)[ \t\n]+(?=[A-Z])"), r"\1" + NBSP),
+    (re.compile(r"\.[ \t\n]+\d"), re.compile(r"\b(pp?|[Nn]o|[Vv]ol|[Cc]h|[Ff]ig)\.[ \t\n]+(?=\d)"), r"\1." + NBSP),
+    (re.compile(r"\.(?<=[A-Z]\.)[ \t\n]+[A-Z]"), re.compile(r"(?<![\w.])((?:[A-Z]\.)+)[ \t\n]+(?=[A-Z])"), r"\1" + NBSP),
 )
 _QUOTES = re.compile("[\"']")
 
@@ -57,8 +58,8 @@ def smarten_runs(texts: list[str]) -> list[str]:
     for text in texts:
         run = curled[at : at + len(text)]
         at += len(text)
-        for needed, pattern, repl in _RULES:
-            if needed in run:
+        for sign, pattern, repl in _RULES:
+            if sign.search(run):
                 run = pattern.sub(repl, run)
         out.append(run)
     return out
