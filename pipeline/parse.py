@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_left
 import xml.etree.ElementTree as etree
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Callable
 
 import markdown
@@ -21,6 +19,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
+from pipeline.locate import Locator
 from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
@@ -87,73 +86,6 @@ def _convert(md: markdown.Markdown, capture: _Capture, text: str) -> None:
             return
 
 
-@dataclass
-class _Locator:
-    """Maps text found in the tree back to a line and column of the source file."""
-
-    source: str
-    path: str
-    first_line: int
-    cursor: int = 0
-    # Where the source's newlines are: a position's line is found by bisection, not by counting
-    # the newlines before it (a chapter asks for thousands of positions).
-    newlines: list[int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.newlines = [m.start() for m in re.finditer("\n", self.source)]
-
-    def pos_of(self, offset: int) -> SourcePos:
-        line = bisect_left(self.newlines, offset)  # the newlines before offset
-        col = offset - (self.newlines[line - 1] + 1 if line else 0) + 1
-        return SourcePos(self.path, self.first_line + line, col)
-
-    def find(self, needle: str, advance: bool = True) -> SourcePos:
-        needle = needle.strip()[:40]
-        at = self.source.find(needle, self.cursor) if needle else -1
-        if at < 0:
-            at = self.source.find(needle) if needle else -1
-        if at < 0:
-            return self.pos_of(self.cursor)
-        if advance:
-            self.cursor = at
-        return self.pos_of(at)
-
-    def find_block(self, text: str) -> SourcePos:
-        """The start of a block whose plain text is `text`. Markup inside the block ([a]{...},
-        *a*) hides the whole text from the source, so fall back to its first words at the start
-        of a line after the cursor: the longest prefix that is found wins."""
-        needle = text.strip()[:40]
-        at = self.source.find(needle, self.cursor) if needle else -1
-        if at >= 0:
-            self.cursor = at
-            return self.pos_of(at)
-        words = needle.split()
-        # A line can match n words only if it matches the first one: one scan of the source finds
-        # those lines, and each longer prefix is then tried at them alone, not searched for afresh
-        # (a note's definition, "[^1]: ...", matches no prefix: it cost a scan per word).
-        starts = self._lines_starting_with(words[0]) if len(words) > 1 else []
-        for n in range(len(words) - 1, 0, -1) if starts else ():
-            pattern = _line_prefix(words[:n])
-            m = next(filter(None, (pattern.match(self.source, start) for start in starts)), None)
-            if m:
-                self.cursor = m.start(1)
-                return self.pos_of(m.start(1))
-        return self.find(needle)
-
-    def _lines_starting_with(self, word: str) -> list[int]:
-        """Starts of the lines from the cursor on that _line_prefix([word]) matches. Found by their
-        newlines: a pattern that starts with a character is searched for far faster than '^'."""
-        after_newline = re.compile(r"\n[ \t>*+\-\d.)#|]*" + re.escape(word))
-        starts = [m.start() + 1 for m in after_newline.finditer(self.source, max(self.cursor - 1, 0))]
-        return [0, *starts] if self.cursor == 0 and _line_prefix([word]).match(self.source) else starts
-
-
-def _line_prefix(words: list[str]) -> re.Pattern[str]:
-    """The words, at the start of a line after any list, quote or heading markers."""
-    prefix = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(r"^[ \t>*+\-\d.)#|]*(" + prefix + ")", re.M)
-
-
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=EXTENSIONS)
     md.ESCAPED_CHARS.extend(['"', "'"])  # as pandoc and Python-Markdown's smarty: \" is a straight quote
@@ -201,7 +133,7 @@ def _plain(el: etree.Element) -> str:
 
 
 class _Walker(RawHtmlConverter):
-    def __init__(self, locator: _Locator, diags: Collector, image: ImageFn | None = None,
+    def __init__(self, locator: Locator, diags: Collector, image: ImageFn | None = None,
                  stash: list[str] | None = None) -> None:
         self.loc, self.diags = locator, diags
         self.image = image
@@ -398,7 +330,7 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
     _convert(md, capture, text)
     if capture.root is None:  # blank text: Python-Markdown runs no tree processor
         return ()
-    loc = _Locator(text, path, first_line)
+    loc = Locator(text, path, first_line)
     walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
     walker.definitions = _collect_definitions(capture.root)
 
@@ -421,6 +353,6 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     _convert(md, capture, text)
     if capture.root is None:
         return ()
-    walker = _Walker(_Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
+    walker = _Walker(Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)
