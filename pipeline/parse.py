@@ -11,7 +11,6 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable
 
 import markdown
@@ -20,6 +19,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
+from pipeline.locate import Locator
 from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
@@ -86,53 +86,13 @@ def _convert(md: markdown.Markdown, capture: _Capture, text: str) -> None:
             return
 
 
-@dataclass
-class _Locator:
-    """Maps text found in the tree back to a line and column of the source file."""
-
-    source: str
-    path: str
-    first_line: int
-    cursor: int = 0
-
-    def pos_of(self, offset: int) -> SourcePos:
-        line = self.source.count("\n", 0, offset)
-        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
-        return SourcePos(self.path, self.first_line + line, col)
-
-    def find(self, needle: str, advance: bool = True) -> SourcePos:
-        needle = needle.strip()[:40]
-        at = self.source.find(needle, self.cursor) if needle else -1
-        if at < 0:
-            at = self.source.find(needle) if needle else -1
-        if at < 0:
-            return self.pos_of(self.cursor)
-        if advance:
-            self.cursor = at
-        return self.pos_of(at)
-
-    def find_block(self, text: str) -> SourcePos:
-        """The start of a block whose plain text is `text`. Markup inside the block ([a]{...},
-        *a*) hides the whole text from the source, so fall back to its first words at the start
-        of a line after the cursor: the longest prefix that is found wins."""
-        needle = text.strip()[:40]
-        if not needle or needle in self.source[self.cursor:]:
-            return self.find(needle)
-        words = needle.split()
-        for n in range(len(words) - 1, 0, -1):
-            prefix = r"\s+".join(re.escape(w) for w in words[:n])
-            m = re.compile(r"^[ \t>*+\-\d.)#|]*(" + prefix + ")", re.M).search(self.source, self.cursor)
-            if m:
-                self.cursor = m.start(1)
-                return self.pos_of(m.start(1))
-        return self.find(needle)
-
-
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=EXTENSIONS)
     md.ESCAPED_CHARS.extend(['"', "'"])  # as pandoc and Python-Markdown's smarty: \" is a straight quote
     # Before links (160), so [text]{...} is a span and not a failed reference link.
-    md.inlinePatterns.register(_BracketedSpan(r"(?<!\!)\[([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
+    # '[' not after '!': written '[' first, as a literal the regex engine scans for quickly (a
+    # leading lookbehind is tried at every position of every text node: 25x slower).
+    md.inlinePatterns.register(_BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     capture = _Capture(md)
     md.treeprocessors.register(capture, "pipeline-capture", 1)  # before "unescape" (0)
     return md, capture
@@ -175,7 +135,7 @@ def _plain(el: etree.Element) -> str:
 
 
 class _Walker(RawHtmlConverter):
-    def __init__(self, locator: _Locator, diags: Collector, image: ImageFn | None = None,
+    def __init__(self, locator: Locator, diags: Collector, image: ImageFn | None = None,
                  stash: list[str] | None = None) -> None:
         self.loc, self.diags = locator, diags
         self.image = image
@@ -372,7 +332,7 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
     _convert(md, capture, text)
     if capture.root is None:  # blank text: Python-Markdown runs no tree processor
         return ()
-    loc = _Locator(text, path, first_line)
+    loc = Locator(text, path, first_line)
     walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
     walker.definitions = _collect_definitions(capture.root)
 
@@ -395,6 +355,6 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     _convert(md, capture, text)
     if capture.root is None:
         return ()
-    walker = _Walker(_Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
+    walker = _Walker(Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)

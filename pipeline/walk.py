@@ -1,9 +1,9 @@
-"""Generic traversal of the model: rebuild trees with dataclasses.replace, never mutate."""
+"""Generic traversal of the model: rebuild trees with dataclasses.replace (sharing what is unchanged), never mutate."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Iterator, assert_never
+from typing import Any, Callable, Iterator, TypeVar, assert_never
 
 from pipeline.model import (
     Block, BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline,
@@ -11,6 +11,22 @@ from pipeline.model import (
 )
 
 InlineSeqFn = Callable[[tuple[Inline, ...]], tuple[Inline, ...]]
+N = TypeVar("N")
+
+
+def _same(new: object, old: object) -> bool:
+    """The same object, or tuples (of tuples) of the same objects."""
+    return new is old or (type(new) is tuple and type(old) is tuple and len(new) == len(old)  # type: ignore[arg-type]
+                          and all(map(_same, new, old)))  # type: ignore[arg-type]
+
+
+def replace_changed(node: N, **changes: Any) -> N:
+    """dataclasses.replace, but a node whose fields would hold the very objects they hold is
+    returned as it is: a pass that changes little shares the rest of the tree instead of
+    copying it (the copies were most of the passes' time)."""
+    if all(_same(value, getattr(node, name)) for name, value in changes.items()):
+        return node
+    return replace(node, **changes)  # type: ignore[type-var]
 
 
 def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool = True) -> tuple[Block, ...]:
@@ -26,11 +42,11 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
     def _into_notes(item: Inline) -> Inline:
         match item:
             case Note():
-                return replace(item, blocks=map_inline_seqs(item.blocks, fn))
+                return replace_changed(item, blocks=map_inline_seqs(item.blocks, fn))
             case Emph() | Strong() | Span() | Phrase():
-                return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
+                return replace_changed(item, inlines=tuple(_into_notes(i) for i in item.inlines))
             case Link():
-                return replace(item, inlines=tuple(_into_notes(i) for i in item.inlines))
+                return replace_changed(item, inlines=tuple(_into_notes(i) for i in item.inlines))
             case Text() | Code() | LineBreak() | Image():
                 return item
             case _:
@@ -39,18 +55,18 @@ def map_inline_seqs(blocks: tuple[Block, ...], fn: InlineSeqFn, into_notes: bool
     def blk(block: Block) -> Block:
         match block:
             case Para():
-                return replace(block, inlines=inl(block.inlines))
+                return replace_changed(block, inlines=inl(block.inlines))
             case Heading():
-                return replace(block, inlines=inl(block.inlines))
+                return replace_changed(block, inlines=inl(block.inlines))
             case BlockQuote() | Div():
-                return replace(block, blocks=tuple(blk(b) for b in block.blocks))
+                return replace_changed(block, blocks=tuple(blk(b) for b in block.blocks))
             case ListBlock():
-                return replace(block, items=tuple(tuple(blk(b) for b in item) for item in block.items))
+                return replace_changed(block, items=tuple(tuple(blk(b) for b in item) for item in block.items))
             case Figure():
-                return replace(block, caption=inl(block.caption))
+                return replace_changed(block, caption=inl(block.caption))
             case Table():
-                rows = lambda rs: tuple(tuple(replace(c, inlines=inl(c.inlines)) for c in r) for r in rs)  # noqa: E731
-                return replace(block, head=rows(block.head), body=rows(block.body), caption=inl(block.caption))
+                rows = lambda rs: tuple(tuple(replace_changed(c, inlines=inl(c.inlines)) for c in r) for r in rs)  # noqa: E731
+                return replace_changed(block, head=rows(block.head), body=rows(block.body), caption=inl(block.caption))
             case CodeBlock() | SceneBreak():
                 return block
             case _:
@@ -135,9 +151,9 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
             match item:
                 case Text():
                     text = next(new)  # a literal run gives context to its neighbours but keeps its text
-                    out.append(item if item.literal else Text(text))
+                    out.append(item if item.literal or text == item.text else Text(text))
                 case Emph() | Strong() | Span() | Link() | Phrase():
-                    out.append(replace(item, inlines=rebuild(item.inlines)))
+                    out.append(replace_changed(item, inlines=rebuild(item.inlines)))
                 case Note() | Code() | LineBreak() | Image():
                     out.append(item)
                 case _:

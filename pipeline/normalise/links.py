@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
-from pipeline.walk import all_ids, map_inline_seqs
+from pipeline.walk import all_ids, map_inline_seqs, replace_changed
 
 _EXTERNAL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:|//)")
 _UNSAFE = ("javascript:", "file:", "data:", "vbscript:")
@@ -41,7 +41,7 @@ def resolve_links(doc: Document, diags: Collector) -> Document:
     chapters = []
     for ch in doc.chapters:
         def fix(items: tuple[Inline, ...], cid: str = ch.id) -> tuple[Inline, ...]:
-            return tuple(replace(i, url=target(i, cid)) if isinstance(i, Link) else i for i in items)
+            return tuple(replace_changed(i, url=target(i, cid)) if isinstance(i, Link) else i for i in items)
 
         chapters.append(replace(ch, blocks=map_inline_seqs(ch.blocks, lambda items, f=fix: _deep(items, f))))
     return replace(doc, chapters=tuple(chapters))
@@ -52,6 +52,6 @@ def _deep(items: tuple[Inline, ...], fix) -> tuple[Inline, ...]:  # type: ignore
     out = []
     for item in fix(items):
         if hasattr(item, "inlines") and not isinstance(item, Link):
-            item = replace(item, inlines=_deep(item.inlines, fix))
+            item = replace_changed(item, inlines=_deep(item.inlines, fix))
         out.append(item)
     return tuple(out)

@@ -7,7 +7,7 @@ from itertools import count
 from typing import Iterator
 
 from pipeline.model import Chapter, Document, Emph, Inline, Link, Note, Phrase, Span, Strong
-from pipeline.walk import map_chapters, map_inline_seqs
+from pipeline.walk import map_chapters, map_inline_seqs, replace_changed
 
 
 def number_chapter_notes(ch: Chapter) -> Chapter:
@@ -28,7 +28,7 @@ def number_chapter_notes(ch: Chapter) -> Chapter:
                 item = replace(item, number=given[item.label])
                 item = replace(item, blocks=map_inline_seqs(item.blocks, number, into_notes=False))
             elif isinstance(item, (Emph, Strong, Span, Link, Phrase)):
-                item = replace(item, inlines=number(item.inlines))
+                item = replace_changed(item, inlines=number(item.inlines))
             out.append(item)
         return tuple(out)
 
