@@ -18,7 +18,8 @@ from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fonts import font_files
 
 if TYPE_CHECKING:
-    from pipeline.model import Document
+    from pipeline.cover_job import CoverJob
+    from pipeline.model import BookMeta, Document
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 Progress = Callable[[str], None]
@@ -34,19 +35,23 @@ class BuildResult:
     cover: Path | None = None  # <slug>-cover.pdf, built for print profiles
 
 
-def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache) -> bytes:
-    """The cover image named in book.yaml (checked when loading), else the typographic cover
-    (cached by everything that draws it: about two seconds saved on every other build)."""
+def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: CoverJob | None) -> bytes:
+    """The cover image named in book.yaml (checked when loading), else the typographic cover:
+    drawn by `job` while the chapters were read, or taken from the cache (it is kept by
+    everything that draws it: about two seconds saved on every other build), or drawn here."""
     if doc.meta.cover_image:
         return (root / doc.meta.cover_image).read_bytes()
-    m = doc.meta
-    args = (m.title, m.subtitle or None, [c.name for c in m.authors], m.publisher or None)
-    key = digest(pipeline_version(), repr(args), tree_digest(styles_dir), *(f.read_bytes() for f in font_files()))
-    png = cache.get("cover", key)
+    from pipeline.cover_job import cover_args, cover_key
+
+    args = cover_args(doc.meta)
+    key = cover_key(args, styles_dir)
+    drawn = job.take(args) if job else None
+    png = drawn or cache.get("cover", key)
     if png is None:
         from pipeline.render.cover import render_cover_png  # WeasyPrint
 
-        png = render_cover_png(*args, styles_dir)
+        png = drawn = render_cover_png(*args, styles_dir)
+    if drawn:
         cache.put("cover", key, png)
     return png
 
@@ -128,18 +133,37 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
     # The renderers are imported where they are used: a cached build loads neither, and an
     # EPUB-only build does not pay for WeasyPrint's import (about a second).
     from pipeline.load import load_normalised
+
+    diags = Collector()
+    progress("reading manuscript")
+    cover_job: CoverJob | None = None
+
+    def start_cover(meta: BookMeta) -> None:
+        nonlocal cover_job
+        if only in ("", "epub") and not diags.has_errors:
+            from pipeline.cover_job import start_cover_job
+
+            cover_job = start_cover_job(meta, styles_dir, cache)
+
+    try:
+        doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover)
+        if strict:
+            diags.promote_warnings()
+        diags.raise_if_errors()
+        assert doc is not None
+        return _render(doc, diags, root, out, styles_dir, progress, only, profile, jobs, cache, cover_job)
+    finally:
+        if cover_job is not None:
+            cover_job.close()
+
+
+def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: Path, progress: Progress, only: str,
+            profile: str, jobs: int, cache: Cache, cover_job: CoverJob | None) -> tuple[BuildResult, dict[Path, bytes]]:
     from pipeline.pagemap import PageMap
     from pipeline.print_profiles import PROFILES
     from pipeline.sources import display_path
     from pipeline.render.epub import page_list_mismatches, render_epub
 
-    diags = Collector()
-    progress("reading manuscript")
-    doc = load_normalised(root, diags, cache, jobs)
-    if strict:
-        diags.promote_warnings()
-    diags.raise_if_errors()
-    assert doc is not None
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
     outputs: dict[Path, bytes] = {}
     pages = 0
@@ -162,7 +186,7 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
         printed = render_pdf(doc, styles_dir, press_options(press), cache=cache, jobs=jobs, progress=progress)
     if only in ("", "epub"):
         progress("rendering cover")
-        cover = _cover(doc, root, styles_dir, cache)
+        cover = _cover(doc, root, styles_dir, cache, cover_job)
         progress("writing EPUB")
         page_map = printed.page_map if printed else PageMap((), "")
         if page_map.breaks and (differ := page_list_mismatches(doc, page_map)):

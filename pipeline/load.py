@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -53,11 +54,12 @@ def _assets_digest(root: Path, chapters: set[Path]) -> str:
 
 
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
-         jobs: int = 1) -> Document | None:
+         jobs: int = 1, on_meta: Callable[[BookMeta], None] | None = None) -> Document | None:
     """Read and parse; returns None only when nothing could be read at all. With chapter_passes,
     each chapter also goes through the one-chapter normalisation passes, and with a cache that
     result is kept per chapter, keyed by everything it was made from. With jobs > 1, chapters
-    not in the cache are parsed in that many processes when the book is large enough to gain."""
+    not in the cache are parsed in that many processes when the book is large enough to gain.
+    `on_meta` is given the book's metadata before the chapters are read (build starts the cover)."""
     raw = read_manuscript(root, diags)
     if raw is None:
         return None
@@ -65,6 +67,8 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags)
     _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
+    if on_meta is not None:
+        on_meta(meta)
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
         book_yaml = root / "book.yaml"
@@ -108,6 +112,7 @@ def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -
     return (normalise_chapter(chapter) if chapter_passes else chapter), diags.items
 
 
-def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1) -> Document | None:
-    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs)
+def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1,
+                    on_meta: Callable[[BookMeta], None] | None = None) -> Document | None:
+    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs, on_meta=on_meta)
     return normalise(doc, diags, DOCUMENT_PASSES) if doc is not None else None

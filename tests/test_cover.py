@@ -206,3 +206,33 @@ def test_very_long_titles_get_smaller_type_and_still_fit() -> None:
     assert size == len(cover.MEASURES) - 1
     assert " ".join(lines) == title
     assert all(advance(line) <= cover.MEASURES[size] for line in lines)
+
+
+def test_cover_drawn_by_a_job_while_chapters_are_read_is_the_same(png: bytes) -> None:
+    from pipeline.cover_job import CoverJob
+
+    args = (TITLE, SUBTITLE, list(AUTHORS), PUBLISHER)
+    assert CoverJob(args, STYLES).take(args) == png
+    assert CoverJob(args, STYLES).take((TITLE, None, list(AUTHORS), PUBLISHER)) is None  # drawn for other words
+
+
+def test_a_build_stopped_by_manuscript_errors_leaves_no_cover_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from pipeline import cover_job
+    from pipeline.build import build
+    from pipeline.diagnostics import ManuscriptError
+
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", book)
+    first = sorted(book.glob("*.md"))[0]
+    first.write_text(first.read_text() + "\nA call to a note never written.[^nowhere]\n")
+    started: list[cover_job.CoverJob] = []
+    real = cover_job.CoverJob
+    monkeypatch.setattr(cover_job, "CoverJob", lambda *args: started.append(real(*args)) or started[-1])
+    with pytest.raises(ManuscriptError):
+        build(book, tmp_path / "out")
+    assert len(started) == 1, "the cover was started while the chapters were read"
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists()
