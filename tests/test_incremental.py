@@ -9,6 +9,7 @@ and the note numbers), the outline, the page labels, and the bytes themselves.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -236,3 +237,15 @@ def test_a_section_waiting_for_its_folio_gives_up_when_another_fails() -> None:
             pdf_sections.lay_out_in_turn(setup, name, body, None, 1)
     finally:
         pdf_sections._share_counts(None)
+
+
+def test_a_book_outlasting_its_workers_is_finished_by_fresh_ones(book: Path, tmp_path: Path) -> None:
+    """Workers are replaced after SECTIONS_PER_WORKER sections each (here 1, so four pools for
+    four chapters with -j 2): the build ends (a pool retiring its own workers could wait for
+    ever: CPython gh-115634) and gives the bytes of a build in one process."""
+    code = ("import sys; from pathlib import Path; from pipeline.render import pdf_sections;"
+            "pdf_sections.SECTIONS_PER_WORKER = 1; from pipeline.build import build;"
+            "build(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False, jobs=2)")
+    subprocess.run([sys.executable, "-c", code, str(book), str(tmp_path / "j2")], cwd=ROOT, timeout=900, check=True)
+    alone = build(book, tmp_path / "j1", use_cache=False)
+    assert (tmp_path / "j2" / alone.pdf.name).read_bytes() == alone.pdf.read_bytes()

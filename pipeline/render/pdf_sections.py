@@ -225,6 +225,40 @@ def next_folio(folio: int, pages: int) -> int:
 Progress = Callable[[str], None]
 
 
+class _Workers:
+    """Worker processes for layouts, replaced by fresh ones once they have taken about
+    SECTIONS_PER_WORKER sections each, so that WeasyPrint's memory goes back to the system.
+    Not ProcessPoolExecutor's max_tasks_per_child: in Python 3.11 a pool that retires its
+    workers can be left with none and wait for ever (CPython gh-115634; seen with -j 2 on a
+    30-chapter book)."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> None:
+        self.jobs, self.initializer, self.initargs = jobs, initializer, initargs
+        self._pool: ProcessPoolExecutor | None = None
+        self._left = 0  # sections the current workers may still take
+
+    def run(self, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> Iterator[Any]:
+        """Each call's result, in order; all of a pool's calls are submitted at once."""
+        start = 0
+        while start < len(calls):
+            if self._left == 0:
+                self.close()
+                self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("spawn"),
+                                                 initializer=self.initializer, initargs=self.initargs)
+                self._left = self.jobs * SECTIONS_PER_WORKER
+            batch = calls[start:start + self._left]
+            self._left -= len(batch)
+            start += len(batch)
+            futures: list[Future[Any]] = [self._pool.submit(fn, *args) for fn, args in batch]  # type: ignore[union-attr]
+            for future in futures:
+                yield future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 # The page counts of the sections, shared with worker processes laying out in turn (see
 # lay_out_in_turn): -1 while unknown; the last slot, set to 1, tells waiting workers to give up.
 _counts: Any = None
@@ -254,7 +288,11 @@ def lay_out_in_turn(setup: Setup, name: str, body: str, known_fixes: str | None,
             folio = next_folio(folio, count)
         return folio
 
-    return _lay_out(setup, Section(name, body, 1), known_fixes, first_folio)
+    try:
+        return _lay_out(setup, Section(name, body, 1), known_fixes, first_folio)
+    except BaseException:
+        _counts[-1] = 1  # the sections after this one would wait for its page count for ever
+        raise
 
 
 def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCache, jobs: int,
@@ -264,21 +302,18 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
     once, laid out in turn; those whose folio is known (the page counts before them are cached)
     at their folio."""
     done: dict[int, tuple[Section, Layout]] = {}
-    pool: ProcessPoolExecutor | None = None
+    workers: _Workers | None = None
     large = sum(len(body) for _, body in bodies) > WORKER_CHARS
-    context = get_context("spawn")
     cached_pages = [store.pages(body) for _, body in bodies]
     laid_in_turn: dict[int, tuple[Section, Layout]] = {}
     try:
         if jobs > 1 and cached_pages.count(None) > 1:
-            counts = context.Array("q", [-1 if n is None else n for n in cached_pages] + [0])
-            pool = ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=SECTIONS_PER_WORKER,
-                                       initializer=_share_counts, initargs=(counts,))
-            turns = [(i, pool.submit(lay_out_in_turn, setup, name, body, store.fixes(body), i))
-                     for i, (name, body) in enumerate(bodies) if cached_pages[i] is None]
+            counts = get_context("spawn").Array("q", [-1 if n is None else n for n in cached_pages] + [0])
+            workers = _Workers(jobs, _share_counts, (counts,))
+            unknown = [i for i, pages in enumerate(cached_pages) if pages is None]
+            calls = [(lay_out_in_turn, (setup, *bodies[i], store.fixes(bodies[i][1]), i)) for i in unknown]
             try:
-                for i, future in turns:
-                    section, layout = future.result()
+                for i, (section, layout) in zip(unknown, workers.run(calls)):
                     progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
                     store.store(section, layout)
                     laid_in_turn[i] = (section, layout)
@@ -306,16 +341,14 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                     done[i] = (section, cached)
                 else:
                     todo.append((i, section))
-            if pool is None and todo and (large or (jobs > 1 and len(todo) > 1)):
-                pool = ProcessPoolExecutor(jobs, mp_context=context, max_tasks_per_child=SECTIONS_PER_WORKER)
-            results: Iterator[tuple[int, Section, Layout]]
-            if pool is not None and todo:
-                futures: list[tuple[int, Section, Future[Layout]]] = [
-                    (i, s, pool.submit(lay_out, setup, s, store.fixes(s.body))) for i, s in todo]
-                results = ((i, s, f.result()) for i, s, f in futures)
+            if workers is None and todo and (large or (jobs > 1 and len(todo) > 1)):
+                workers = _Workers(jobs)
+            results: Iterator[Layout]
+            if workers is not None:
+                results = workers.run([(lay_out, (setup, s, store.fixes(s.body))) for _, s in todo])
             else:
-                results = ((i, s, lay_out(setup, s, store.fixes(s.body))) for i, s in todo)
-            for i, section, layout in results:
+                results = (lay_out(setup, s, store.fixes(s.body)) for _, s in todo)
+            for (i, section), layout in zip(todo, results):
                 progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
                 store.store(section, layout)
                 done[i] = (section, layout)
@@ -329,6 +362,6 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                 end = wrong + 1
             start = end
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if workers is not None:
+            workers.close()
     return [done[i] for i in range(len(bodies))]
