@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pipeline.build_cache import BuildCache, CachedBuild
-from pipeline.cache import Cache, digest, pipeline_version, tree_digest
+from pipeline.cache import Cache
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fonts import font_files
 

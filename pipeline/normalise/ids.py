@@ -9,7 +9,7 @@ from dataclasses import replace
 from pipeline.diagnostics import Collector
 from pipeline.meta import slugify
 from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
-from pipeline.walk import block_ids, iter_blocks, plain_text
+from pipeline.walk import block_ids, plain_text
 
 
 def _explicit_ids(ch: Chapter) -> list[str]:
