@@ -6,8 +6,8 @@ page to the next one so that one more line of a later paragraph fits (the
 must not do that. Two defences:
 
 - `install()` turns that step off in WeasyPrint's layout (version-pinned: it
-  rewrites the one line that decides it), so the later paragraph is pushed to
-  the next page by the ordinary orphans rule instead, in the first layout;
+  rewrites the one line that decides it), so the ordinary orphans and widows
+  rules move the later paragraph's lines instead, in the first layout;
 - after a layout we still find each note set on another page than its call,
   and ask for a page break before the paragraph that pushed it out (the last
   one on the call's page); the next layout then keeps call and note together.
