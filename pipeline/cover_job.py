@@ -61,12 +61,14 @@ class CoverJob:
 def start_cover_job(meta: BookMeta, styles_dir: Path, cache: Cache) -> CoverJob | None:
     """A job for the typographic cover of `meta` unless the book names its own cover image or
     the cache holds it."""
-    from pipeline.normalise.typography import smarten  # as typography_book will set the title
+    from pipeline.model import Document
+    from pipeline.normalise.typography import typography_book
 
     if meta.cover_image:
         return None
-    args = cover_args(meta)
-    args = (smarten(args[0]), smarten(args[1]) if args[1] else None, args[2], args[3])
+    # The metadata as the document passes will leave it (curly quotes in the title): the pass
+    # itself, on a document of no chapters. _cover draws afresh if the words still differ.
+    args = cover_args(typography_book(Document(meta=meta)).meta)
     if cache.get("cover", cover_key(args, styles_dir)) is not None:
         return None
     return CoverJob(args, styles_dir)
