@@ -29,6 +29,17 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _compose_and_load(text: str) -> tuple[Any, Any]:
+    """(node, data) from one parse (not yaml.compose and yaml.load, two): the node for
+    positions, the data constructed from it."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 @dataclass(frozen=True)
 class YamlBlock:
     """A parsed YAML mapping with the position of each top-level key."""
@@ -109,8 +120,7 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
         return SourcePos(pos.path, pos.line + mark.line, mark.column + 1)
 
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader) if node is not None else None
+        node, data = _compose_and_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = at(mark) if mark else pos

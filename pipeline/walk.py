@@ -161,29 +161,3 @@ def map_text_runs(items: tuple[Inline, ...], fn: Callable[[list[str]], list[str]
         return tuple(out)
 
     return rebuild(items)
-
-
-def block_ids(block: Block) -> Iterator[str]:
-    """The ids written on a block, the blocks inside it and their spans."""
-    for b in iter_blocks((block,)):
-        if isinstance(b, (Heading, Div, Para)) and b.attrs.id:
-            yield b.attrs.id
-    for item in iter_block_inlines(block):
-        if isinstance(item, Span) and item.attrs.id:
-            yield item.attrs.id
-
-
-def all_ids(doc: Document) -> dict[str, str]:
-    """Every id a link can aim at, mapped to the id of the chapter that holds it."""
-    ids: dict[str, str] = {}
-    for ch in doc.chapters:
-        ids[ch.id] = ch.id
-        for block in ch.blocks:
-            ids.update((ident, ch.id) for ident in block_ids(block))
-    return ids
-
-
-def images(doc: Document) -> dict[str, str]:
-    """href -> file path of every image in the book, in reading order."""
-    return {i.href: i.path for ch in doc.chapters for b in ch.blocks
-            for i in iter_block_inlines(b) if isinstance(i, Image)}

@@ -8,8 +8,8 @@ import re
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import LANG_TAG
-from pipeline.model import Attrs, Block, Document
-from pipeline.walk import iter_block_inlines, iter_blocks
+from pipeline.chapter_index import chapter_index
+from pipeline.model import Attrs, Document
 
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -22,15 +22,9 @@ def _check(attrs: Attrs, pos: SourcePos, diags: Collector) -> None:
                          "letters, digits, '-', '_' and '.'")
 
 
-def _attrs_in(block: Block) -> list[tuple[Attrs, SourcePos]]:
-    found = [(b.attrs, b.pos) for b in iter_blocks((block,)) if hasattr(b, "attrs")]
-    found += [(i.attrs, block.pos) for i in iter_block_inlines(block) if hasattr(i, "attrs")]
-    return found
-
-
 def check_attributes(doc: Document, diags: Collector) -> Document:
+    """Attributes of blocks at the block's line; of inlines, at their top-level block's."""
     for ch in doc.chapters:
-        for block in ch.blocks:
-            for attrs, pos in _attrs_in(block):
-                _check(attrs, pos, diags)
+        for attrs, pos in chapter_index(ch).attrs:
+            _check(attrs, pos, diags)
     return doc

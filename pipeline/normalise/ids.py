@@ -9,11 +9,12 @@ from dataclasses import replace
 from pipeline.diagnostics import Collector
 from pipeline.meta import slugify
 from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
-from pipeline.walk import block_ids, plain_text
+from pipeline.chapter_index import chapter_index
+from pipeline.walk import plain_text, replace_changed
 
 
 def _explicit_ids(ch: Chapter) -> list[str]:
-    return [ident for block in ch.blocks for ident in block_ids(block)]
+    return list(chapter_index(ch).ids)
 
 
 def check_explicit_ids(doc: Document, diags: Collector) -> Document:
@@ -43,11 +44,11 @@ def assign_ids(doc: Document) -> Document:
             if isinstance(b, Heading) and not b.attrs.id:
                 b = replace(b, attrs=replace(b.attrs, id=unique(f"{chapter_id}-{slugify(plain_text(b.inlines))}")))
             elif isinstance(b, (BlockQuote, Div)):
-                b = replace(b, blocks=blocks(chapter_id, b.blocks))
+                b = replace_changed(b, blocks=blocks(chapter_id, b.blocks))
             out.append(b)
         return tuple(out)
 
     def chapter(ch: Chapter) -> Chapter:
-        return replace(ch, blocks=blocks(ch.id, ch.blocks))
+        return replace_changed(ch, blocks=blocks(ch.id, ch.blocks))  # unchanged: its index stays known
 
     return replace(doc, chapters=tuple(chapter(c) for c in doc.chapters))

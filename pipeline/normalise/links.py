@@ -10,7 +10,8 @@ from urllib.parse import unquote
 
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
-from pipeline.walk import all_ids, map_inline_seqs, replace_changed
+from pipeline.chapter_index import all_ids, chapter_index
+from pipeline.walk import map_inline_seqs, replace_changed
 
 _EXTERNAL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:|//)")
 _UNSAFE = ("javascript:", "file:", "data:", "vbscript:")
@@ -40,10 +41,14 @@ def resolve_links(doc: Document, diags: Collector) -> Document:
 
     chapters = []
     for ch in doc.chapters:
+        if not chapter_index(ch).links:  # nothing to resolve: the chapter as it is (and its index known)
+            chapters.append(ch)
+            continue
+
         def fix(items: tuple[Inline, ...], cid: str = ch.id) -> tuple[Inline, ...]:
             return tuple(replace_changed(i, url=target(i, cid)) if isinstance(i, Link) else i for i in items)
 
-        chapters.append(replace(ch, blocks=map_inline_seqs(ch.blocks, lambda items, f=fix: _deep(items, f))))
+        chapters.append(replace_changed(ch, blocks=map_inline_seqs(ch.blocks, lambda items, f=fix: _deep(items, f))))
     return replace(doc, chapters=tuple(chapters))
 
 

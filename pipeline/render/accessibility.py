@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pipeline.model import Document, Heading, Image, Note
+from pipeline.chapter_index import chapter_index
+from pipeline.model import Document
 from pipeline.pagemap import PageMap
-from pipeline.walk import iter_block_inlines, iter_blocks
 
 
 def accessibility_metadata(doc: Document, print_pages: PageMap = PageMap((), "")) -> list[tuple[str, str]]:
     """(property, value) pairs. The cover always has alt text; the book's own images are counted.
     Page numbers are claimed only when the EPUB carries the print edition's page list."""
-    inlines = [i for ch in doc.chapters for b in ch.blocks for i in iter_block_inlines(b)]
-    has_notes = any(isinstance(i, Note) for i in inlines)
-    pictures = [i for i in inlines if isinstance(i, Image)]
+    indexes = [chapter_index(ch) for ch in doc.chapters]
+    has_notes = any(i.notes for i in indexes)
+    pictures = [image for i in indexes for image in i.images]
     images_with_alt = 1 + sum(1 for i in pictures if i.alt)
     images_without_alt = sum(1 for i in pictures if not i.alt)
-    has_sections = any(isinstance(b, Heading) for ch in doc.chapters for b in iter_blocks(ch.blocks))
+    has_sections = any(i.headings for i in indexes)
     all_alt = images_without_alt == 0
     features = ["tableOfContents", "readingOrder", "displayTransformability"]
     if print_pages.breaks:

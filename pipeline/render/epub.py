@@ -17,7 +17,8 @@ from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
 from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.walk import all_ids, images, plain_text
+from pipeline.chapter_index import all_ids, images
+from pipeline.walk import plain_text
 
 XHTML = "application/xhtml+xml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

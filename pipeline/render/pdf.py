@@ -36,7 +36,8 @@ from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
 from pipeline.render.print_pages import first_body_page, page_map
-from pipeline.walk import images, iter_block_inlines
+from pipeline.chapter_index import images
+from pipeline.walk import iter_block_inlines
 
 FAMILY = "Book Garamond"  # the name print.css uses
 OPTS = HtmlOptions(epub=False)
