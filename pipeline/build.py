@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pipeline.build_cache import BuildCache, CachedBuild
-from pipeline.cache import Cache
+from pipeline.cache import Cache, digest
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fonts import font_files
 
 if TYPE_CHECKING:
     from pipeline.cover_job import CoverJob
-    from pipeline.model import BookMeta, Document
+    from pipeline.model import BookMeta, Chapter, Document
+    from pipeline.render.html import HtmlOptions
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 Progress = Callable[[str], None]
@@ -54,6 +55,50 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
     if drawn:
         cache.put("cover", key, png)
     return png
+
+
+def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
+    """The EPUB's files compressed as before when their bytes are (after an edit, all but one
+    chapter's)."""
+    from pipeline.render.epub_zip import deflate
+
+    def compress(data: bytes) -> bytes:
+        key = digest(data)
+        packed = cache.get("deflate", key)
+        if packed is not None:
+            return packed
+        packed = deflate(data)
+        cache.put("deflate", key, packed)
+        return packed
+
+    return compress
+
+
+def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, HtmlOptions], str]:
+    """Each EPUB chapter's markup, kept by the chapter's fingerprint (and, for a chapter with
+    links, by every id of the book, which decides the files they point at): after an edit,
+    only the edited chapter is rendered again."""
+    from pipeline.cache import pipeline_version
+    from pipeline.chapter_index import all_ids, chapter_index
+    from pipeline.fingerprint import chapter_fingerprint
+    from pipeline.render.html import chapter_section
+
+    if cache.folder is None:
+        return chapter_section
+    targets = ""
+
+    def section(ch: Chapter, opts: HtmlOptions) -> str:
+        nonlocal targets
+        if chapter_index(ch).links and not targets:
+            targets = digest(repr(sorted(all_ids(doc).items())))
+        key = digest(pipeline_version(), chapter_fingerprint(ch), targets if chapter_index(ch).links else "")
+        if (kept := cache.get("section", key)) is not None:
+            return kept.decode("utf-8")
+        markup = chapter_section(ch, opts)
+        cache.put("section", key, markup.encode("utf-8"))
+        return markup
+
+    return section
 
 
 def cover_alt(doc: Document) -> str:
@@ -195,7 +240,8 @@ def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: 
             diags.warning(where, "the EPUB is built without the print edition's page list: the print layout "
                                  "counts this text differently (a bug in the pipeline; please report it)")
             page_map = PageMap((), "")
-        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map)
+        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map, _remembered_deflate(cache),
+                                         _remembered_sections(doc, cache))
     if printed:
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")

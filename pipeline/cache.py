@@ -23,8 +23,10 @@ from pathlib import Path
 CACHE_DIR_NAME = ".pipeline-cache"
 # Entries of one kind kept, the most recently used first: enough for every chapter of several
 # large books. Pruning waits for a tenth more, so that it runs once in many writes.
+_CHECK = 32  # bytes of SHA-256 before each cache entry
 KEEP_PER_KIND = 2000
-KEEP = {"output": 16, "build": 64, "cover": 16}  # whole books and covers: the last few are enough
+KEEP = {"output": 16, "build": 64, "cover": 16,  # whole books and covers: the last few are enough
+        "section": 1000, "deflate": 1000}  # an EPUB's chapters (markup, compressed): a few books' worth
 PACKAGE_DIR = Path(__file__).resolve().parent
 _ENV_SETTINGS = ("SOURCE_DATE_EPOCH",)
 
@@ -98,7 +100,9 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 
 class Cache:
-    """Content-addressed blobs by kind: `get(kind, key)`, `put(kind, key, data)`."""
+    """Content-addressed blobs by kind: `get(kind, key)`, `put(kind, key, data)`. Each file
+    starts with the SHA-256 of the rest: an entry damaged on disk (cut short by a full disk, say)
+    is a miss, never a wrong chapter or a broken EPUB."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder  # None: a cache that never hits and stores nothing
@@ -116,7 +120,11 @@ class Cache:
             return None
         try:
             path = self._path(kind, key)
-            data = path.read_bytes()
+            stored = path.read_bytes()
+            data = stored[_CHECK:]
+            if hashlib.sha256(data).digest() != stored[:_CHECK]:
+                path.unlink(missing_ok=True)
+                return None
             os.utime(path)  # most recently used: kept longest
             return data
         except OSError:
@@ -126,7 +134,7 @@ class Cache:
         if self.folder is None:
             return
         try:
-            write_atomically(self._path(kind, key), data)
+            write_atomically(self._path(kind, key), hashlib.sha256(data).digest() + data)
             self._prune(kind)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower

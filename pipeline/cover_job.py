@@ -9,7 +9,6 @@ build's own process: the same function with the same arguments.
 
 from __future__ import annotations
 
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ class CoverJob:
     """The cover being drawn in a worker process for `args`; `take` waits for its PNG."""
 
     def __init__(self, args: CoverArgs, styles_dir: Path) -> None:
+        from multiprocessing import get_context  # here: a build that finds its cover in the cache needs no worker
+
         self.args = args
         self._pool: Any = get_context("spawn").Pool(1)
         self._png = self._pool.apply_async(_draw, (args, styles_dir))

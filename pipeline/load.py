@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.chapter_index import Index, block_index, remember
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
+from pipeline.fingerprint import mark
 from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
 from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
@@ -79,6 +80,9 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
     parsed: dict[Path, tuple[Chapter, list[Diagnostic]]] = {}
     if jobs > 1 and len(todo) > 1 and sum(len(rc.body) for rc in todo) > PARALLEL_CHARS:
+        from concurrent.futures import ProcessPoolExecutor  # not imported by a build that needs no workers
+        from multiprocessing import get_context
+
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
             results = pool.map(_chapter, *zip(*((root, rc, meta, chapter_passes) for rc in todo)))
             parsed = dict(zip((rc.path for rc in todo), results))
@@ -86,17 +90,34 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     ids: set[str] = set()
     for rc, key, hit in zip(raw.chapters, keys, cached):
         if hit is not None:
-            chapter, found = pickle.loads(hit)
+            chapter, found, indexes = _unpickle(hit)
+            remember(chapter.blocks, indexes)
         else:
             chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
             if key and cache is not None:
-                cache.put("chapter", key, pickle.dumps((chapter, found), protocol=pickle.HIGHEST_PROTOCOL))
+                indexes = [block_index(b) for b in chapter.blocks]
+                cache.put("chapter", key, pickle.dumps((chapter, found, indexes), protocol=pickle.HIGHEST_PROTOCOL))
+        if key:
+            mark(chapter.blocks, key)
         diags.items.extend(found)
         if chapter.id in ids:
             diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{chapter.id}'; rename one")
         ids.add(chapter.id)
         chapters.append(chapter)
     return Document(meta=meta, chapters=tuple(chapters))
+
+
+def _unpickle(data: bytes) -> tuple[Chapter, list[Diagnostic], list[Index]]:
+    """A chapter from the cache, made without the cyclic garbage collector: its tens of
+    thousands of new objects set off collection after collection (half the time of reading
+    them), though a model of frozen dataclasses and tuples holds no cycles to find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)  # type: ignore[no-any-return]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -> tuple[Chapter, list[Diagnostic]]:

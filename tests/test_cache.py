@@ -117,3 +117,68 @@ def test_the_cache_keeps_the_most_recent_whole_books_only(tmp_path: Path) -> Non
     kept = {p.name for p in (tmp_path / "cache" / "output").iterdir()}
     assert len(kept) <= KEEP["output"] + KEEP["output"] // 10
     assert "book-39" in kept and "book-0" not in kept
+
+
+def test_an_epub_edit_renders_and_compresses_only_its_chapter(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.render import epub_zip, html
+
+    out = tmp_path / "out"
+    build(book, out, only="epub")
+    (book / "ch03.md").write_text((book / "ch03.md").read_text().replace("\n\n", " One sentence more.\n\n", 1))
+    rendered: list[str] = []
+    compressed: list[bytes] = []
+    render, deflate = html.chapter_section, epub_zip.deflate
+    monkeypatch.setattr(html, "chapter_section", lambda ch, opts: rendered.append(ch.id) or render(ch, opts))
+    monkeypatch.setattr(epub_zip, "deflate", lambda data: compressed.append(data) or deflate(data))
+    rebuilt = build(book, out, only="epub")
+    assert rendered == ["ch03"]
+    assert len(compressed) == 1 and b"One sentence more." in compressed[0]  # the other files are as they were
+    monkeypatch.undo()
+    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
+
+
+def test_damaged_cache_entries_are_misses(book: Path, tmp_path: Path) -> None:
+    """Every entry cut short (chapters, their markup and compressed bytes, the cover, whole builds)."""
+    out = tmp_path / "out"
+    build(book, out, only="epub")
+    kinds = sorted((tmp_path / ".pipeline-cache").iterdir())
+    assert {"chapter", "section", "deflate"} <= {k.name for k in kinds}
+    for kind in kinds:
+        for entry in kind.iterdir():
+            entry.write_bytes(entry.read_bytes()[:-7])
+    (book / "ch02.md").write_text((book / "ch02.md").read_text().replace("\n\n", " One sentence more.\n\n", 1))
+    rebuilt = build(book, out, only="epub")
+    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
+
+
+def test_a_chapter_is_rendered_again_when_the_id_it_links_to_moves_to_another_chapter(
+        book: Path, tmp_path: Path) -> None:
+    """ch01 is not edited and its link still reads #moved, but the file it points at changes."""
+    target = "\n\nThe passage [here]{#moved} is this one.\n"
+
+    def put_target_in(name: str) -> None:
+        for ch in ("ch02.md", "ch03.md"):
+            text = (book / ch).read_text().replace(target, "")
+            (book / ch).write_text(text + target if ch == name else text)
+
+    first = book / "ch01.md"
+    first.write_text(first.read_text() + "\n\nSee [the passage](#moved).\n")
+    put_target_in("ch02.md")
+    out = tmp_path / "out"
+    before = build(book, out, only="epub")
+    assert 'href="ch02.xhtml#moved"' in _chapter_file(before.epub, "ch01")
+    put_target_in("ch03.md")
+    after = build(book, out, only="epub")
+    assert 'href="ch03.xhtml#moved"' in _chapter_file(after.epub, "ch01")
+    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    assert after.epub.read_bytes() == clean.epub.read_bytes()
+
+
+def _chapter_file(epub: Path, chapter_id: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(epub) as z:
+        return z.read(f"EPUB/text/{chapter_id}.xhtml").decode()

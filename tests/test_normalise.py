@@ -112,3 +112,49 @@ def test_backslash_escapes_keep_typewriter_characters(tmp_path: Path) -> None:
     assert isinstance(para, Para)
     text = "".join(i.text for i in para.inlines if isinstance(i, Text))
     assert text == 'A "straight" pair, 1935-39, p. 29, x--y, and \u201ccurly\u201d.'
+
+
+def _ids_attrs_walked(doc):  # type: ignore[no-untyped-def]
+    """What the passes computed, each on its own walk, before pipeline.chapter_index."""
+    from pipeline.model import Div, Heading, Image, Link, Span
+    from pipeline.walk import iter_blocks
+
+    out = []
+    for ch in doc.chapters:
+        ids, attrs, inlines = [], [], []
+        for block in ch.blocks:
+            ids += [b.attrs.id for b in iter_blocks((block,)) if isinstance(b, (Heading, Div, Para)) and b.attrs.id]
+            ids += [i.attrs.id for i in iter_block_inlines(block) if isinstance(i, Span) and i.attrs.id]
+            attrs += [(b.attrs, b.pos) for b in iter_blocks((block,)) if hasattr(b, "attrs")]
+            attrs += [(i.attrs, block.pos) for i in iter_block_inlines(block) if hasattr(i, "attrs")]
+            inlines += iter_block_inlines(block)
+        out.append((tuple(ids), tuple(attrs), any(isinstance(i, Link) for i in inlines),
+                    tuple(i for i in inlines if isinstance(i, Image)), any(isinstance(i, Note) for i in inlines),
+                    any(isinstance(b, Heading) for b in iter_blocks(ch.blocks))))
+    return out
+
+
+@pytest.mark.parametrize("folder", ["resources", "tiny", "note-pushed"])
+def test_the_chapter_index_answers_what_separate_walks_answered(folder: str) -> None:
+    from pipeline.chapter_index import chapter_index
+
+    for doc in (load(FIXTURES / folder, Collector()), load_normalised(FIXTURES / folder, Collector())):
+        assert doc is not None
+        got = [(i.ids, i.attrs, i.links, i.images, i.notes, i.headings) for i in map(chapter_index, doc.chapters)]
+        assert got == _ids_attrs_walked(doc)
+    assert any(g[2] for g in got) or folder != "resources"  # the fixture with links has them indexed
+
+
+def test_passes_that_change_nothing_in_a_chapter_hand_on_the_same_objects() -> None:
+    """So that what is known of a chapter or block (its index, its fingerprint) stays known."""
+    from pipeline.normalise.ids import assign_ids
+    from pipeline.normalise.links import resolve_links
+
+    doc = load_normalised(FIXTURES / "resources", Collector())  # ids assigned, links resolved
+    assert doc is not None
+    again = assign_ids(doc)  # every heading has its id already
+    assert all(a is b for a, b in zip(again.chapters, doc.chapters))
+    tiny = load_normalised(FIXTURES / "tiny", Collector())
+    assert tiny is not None
+    linkless = resolve_links(tiny, Collector())
+    assert all(a is b for a, b in zip(linkless.chapters, tiny.chapters))

@@ -8,16 +8,18 @@ import mimetypes
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ebooklib import epub
 
-from pipeline.model import Document
+from pipeline.chapter_index import all_ids, images
+from pipeline.model import Chapter, Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import html
 from pipeline.render.accessibility import accessibility_metadata
 from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
+from pipeline.render.epub_zip import Deflate, deflate, write_zip
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.chapter_index import all_ids, images
 from pipeline.walk import plain_text
 
 XHTML = "application/xhtml+xml"
@@ -55,7 +57,10 @@ def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/b
     ).encode("utf-8")
 
 
-def _pages(doc: Document, cover_alt: str, print_pages: PageMap) -> list[Page]:
+Section = Callable[[Chapter, HtmlOptions], str]  # html.chapter_section, or one that remembers its results
+
+
+def _pages(doc: Document, cover_alt: str, print_pages: PageMap, section: Section) -> list[Page]:
     m, lang = doc.meta, doc.meta.lang
     chapter_of = all_ids(doc)
     opts = HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
@@ -72,7 +77,7 @@ def _pages(doc: Document, cover_alt: str, print_pages: PageMap) -> list[Page]:
                       f'{sub}<p class="authors">{t(html.names(m))}</p>\n{edited}'
                       f'<p class="publisher">{t(m.publisher)}</p>\n</section>', lang, "frontmatter", "titlepage"))
     for ch in doc.chapters:
-        body = insert_page_breaks(html.chapter_section(ch, opts), print_pages.in_region(ch.id))
+        body = insert_page_breaks(section(ch, opts), print_pages.in_region(ch.id))
         pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, body,
                           ch.meta.lang, "bodymatter", "bodymatter" if ch is doc.chapters[0] else ""))
     if html.has_corrections(doc):
@@ -209,28 +214,23 @@ def _item(uid: str, file: str, media_type: str, content: bytes, properties: list
     return item
 
 
-def _reproducible_zip(data: bytes, when: dt.datetime) -> bytes:
+def _reproducible_zip(data: bytes, when: dt.datetime, compress: Deflate) -> bytes:
     """ebooklib stamps entries with the time of writing; rewrite them with the book's date."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = ["mimetype"] + [n for n in src.namelist() if n != "mimetype"]
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            dst.writestr(info, src.read(name), compresslevel=9)
-    return out.getvalue()
+        return write_zip([(name, src.read(name)) for name in names], when, compress)
 
 
 def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: str,
-                print_pages: PageMap = PageMap((), "")) -> bytes:
-    """print_pages: where the print edition's pages begin; when given, the EPUB carries its page list."""
+                print_pages: PageMap = PageMap((), ""), compress: Deflate = deflate,
+                section: Section = html.chapter_section) -> bytes:
+    """print_pages: where the print edition's pages begin; when given, the EPUB carries its page list.
+    compress: each file's DEFLATE form; section: each chapter's markup, given the options made here
+    (links point at the chapter files of all_ids(doc)). Build gives ones that remember their results."""
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     _metadata(book, doc, print_pages)
-    pages = _pages(doc, cover_alt, print_pages)
+    pages = _pages(doc, cover_alt, print_pages, section)
     book.add_item(_item("css", "css/book.css", "text/css", (styles_dir / "epub.css").read_bytes()))
     book.add_item(_item("cover-image", "images/cover.png", "image/png", cover_png, ["cover-image"]))
     nav = _item("nav", "text/nav.xhtml", XHTML, _nav(doc, pages, print_pages), ["nav"])
@@ -250,4 +250,4 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     when = modified_time(doc)
     _Writer(raw, book, {"mtime": when, "epub2_guide": False, "epub3_landmark": False,
                                 "compresslevel": 0}).write()
-    return _reproducible_zip(raw.getvalue(), when)
+    return _reproducible_zip(raw.getvalue(), when, compress)
