@@ -16,6 +16,7 @@ from pipeline.build_cache import BuildCache, CachedBuild
 from pipeline.cache import Cache, digest
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fonts import font_files
+from pipeline.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from pipeline.cover_job import CoverJob
@@ -191,7 +192,8 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
             cover_job = start_cover_job(meta, styles_dir, cache)
 
     try:
-        doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover)
+        with gc_paused():
+            doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover)
         if strict:
             diags.promote_warnings()
         diags.raise_if_errors()
@@ -234,14 +236,15 @@ def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: 
         cover = _cover(doc, root, styles_dir, cache, cover_job)
         progress("writing EPUB")
         page_map = printed.page_map if printed else PageMap((), "")
-        if page_map.breaks and (differ := page_list_mismatches(doc, page_map)):
-            # Markers would stand in the wrong places: better none (and no page claims).
-            where = next((ch.pos for ch in doc.chapters if ch.id in differ), doc.meta.pos)
-            diags.warning(where, "the EPUB is built without the print edition's page list: the print layout "
-                                 "counts this text differently (a bug in the pipeline; please report it)")
-            page_map = PageMap((), "")
-        outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map, _remembered_deflate(cache),
-                                         _remembered_sections(doc, cache))
+        with gc_paused():
+            if page_map.breaks and (differ := page_list_mismatches(doc, page_map)):
+                # Markers would stand in the wrong places: better none (and no page claims).
+                where = next((ch.pos for ch in doc.chapters if ch.id in differ), doc.meta.pos)
+                diags.warning(where, "the EPUB is built without the print edition's page list: the print layout "
+                                     "counts this text differently (a bug in the pipeline; please report it)")
+                page_map = PageMap((), "")
+            outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map,
+                                             _remembered_deflate(cache), _remembered_sections(doc, cache))
     if printed:
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")

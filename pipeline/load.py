@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.cache import Cache, digest, pipeline_version
-from pipeline.chapter_index import Index, block_index, remember
+from pipeline.chapter_index import block_index, remember
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.fingerprint import mark
 from pipeline.meta import book_meta, chapter_meta, slugify
@@ -90,7 +89,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     ids: set[str] = set()
     for rc, key, hit in zip(raw.chapters, keys, cached):
         if hit is not None:
-            chapter, found, indexes = _unpickle(hit)
+            chapter, found, indexes = pickle.loads(hit)
             remember(chapter.blocks, indexes)
         else:
             chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
@@ -105,19 +104,6 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
         ids.add(chapter.id)
         chapters.append(chapter)
     return Document(meta=meta, chapters=tuple(chapters))
-
-
-def _unpickle(data: bytes) -> tuple[Chapter, list[Diagnostic], list[Index]]:
-    """A chapter from the cache, made without the cyclic garbage collector: its tens of
-    thousands of new objects set off collection after collection (half the time of reading
-    them), though a model of frozen dataclasses and tuples holds no cycles to find."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.loads(data)  # type: ignore[no-any-return]
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -> tuple[Chapter, list[Diagnostic]]:
