@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -165,7 +166,10 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
                              out / hit.cover if hit.cover else None)
         _drop_stale_cover(result, only)
         return result
-    result, files = _build(root, out, styles_dir, progress, strict, only, profile, jobs, cache)
+    # An EPUB alone is the model and text all through: the collector stays paused until the
+    # model has been freed (by reference counting) on the way out, so it never walks it.
+    with gc_paused() if only == "epub" else nullcontext():
+        result, files = _build(root, out, styles_dir, progress, strict, only, profile, jobs, cache)
     progress("writing files")
     write_atomically(files)
     _drop_stale_cover(result, only)

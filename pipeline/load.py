@@ -60,7 +60,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     result is kept per chapter, keyed by everything it was made from. With jobs > 1, chapters
     not in the cache are parsed in that many processes when the book is large enough to gain.
     `on_meta` is given the book's metadata before the chapters are read (build starts the cover)."""
-    raw = read_manuscript(root, diags)
+    raw = read_manuscript(root, diags, cache)
     if raw is None:
         return None
     titles = [str(rc.front.data.get("title", "")) for rc in raw.chapters]

@@ -11,8 +11,6 @@ import re
 import xml.etree.ElementTree as etree
 from typing import Any
 
-import lxml.html
-
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
@@ -96,6 +94,8 @@ class RawHtmlConverter:
         raw = self.stash[index] if index < len(self.stash) else ""
         pos = self.loc.find(raw.strip()[:40], advance=False)
         self.loc.cursor = max(self.loc.cursor, self.loc.source.find(raw.strip()[:40]))
+        import lxml.html  # here: most chapters have no raw HTML block, and lxml.html takes 20 ms to import
+
         try:
             elements = lxml.html.fragments_fromstring(raw)
         except (ValueError, lxml.etree.ParserError):

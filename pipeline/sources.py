@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.diagnostics import Collector, SourcePos
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -113,8 +115,20 @@ def read_text(path: Path, diags: Collector) -> str | None:
     return text
 
 
-def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
-    """Parse a YAML mapping; YAML's own line/col are shifted to the file's."""
+def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None = None) -> YamlBlock | None:
+    """Parse a YAML mapping; YAML's own line/col are shifted to the file's. With a cache, a
+    mapping parsed before (the same text at the same place) is taken from it: PyYAML's
+    pure-Python parser took a millisecond a file, most of reading an unchanged book."""
+    key = digest(pipeline_version(), pos.path, str(pos.line), text) if cache is not None and cache.folder else ""
+    if key and (kept := cache.get("yaml", key)) is not None:  # type: ignore[union-attr]
+        return pickle.loads(kept)  # type: ignore[no-any-return]
+    block = _parse_yaml(text, pos, diags)
+    if key and block is not None:
+        cache.put("yaml", key, pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[union-attr]
+    return block
+
+
+def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
 
     def at(mark: Any) -> SourcePos:
         return SourcePos(pos.path, pos.line + mark.line, mark.column + 1)
@@ -147,14 +161,15 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
     return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos)
 
 
-def split_front_matter(text: str, rel: str, diags: Collector) -> tuple[YamlBlock, str, int] | None:
+def split_front_matter(text: str, rel: str, diags: Collector,
+                       cache: Cache | None = None) -> tuple[YamlBlock, str, int] | None:
     lines = text.split("\n")
     if not lines or not _FENCE.match(lines[0]):
         diags.error(SourcePos(rel, 1, 1), "chapter has no front matter: start the file with a line '---', then 'title: ...', then '---'")
         return None
     for i in range(1, len(lines)):
         if _CLOSE.match(lines[i]):
-            front = parse_yaml("\n".join(lines[1:i]), SourcePos(rel, 2, 1), diags)
+            front = parse_yaml("\n".join(lines[1:i]), SourcePos(rel, 2, 1), diags, cache)
             if front is None:
                 return None
             return front, "\n".join(lines[i + 1 :]), i + 2
@@ -181,7 +196,8 @@ def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
     return paths
 
 
-def read_manuscript(root: Path, diags: Collector) -> RawManuscript | None:
+def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) -> RawManuscript | None:
+    """The manuscript's files, decoded and checked, front matter parsed (kept in `cache`, if given)."""
     if not root.is_dir():
         diags.error(SourcePos(display_path(root)), "not a folder; give the manuscript folder that holds book.yaml")
         return None
@@ -190,14 +206,14 @@ def read_manuscript(root: Path, diags: Collector) -> RawManuscript | None:
         diags.error(SourcePos(display_path(book_path)), "book.yaml not found; create it with at least 'title: ...'")
         return None
     text = read_text(book_path, diags)
-    book = parse_yaml(text, SourcePos(display_path(book_path), 1, 1), diags) if text is not None else None
+    book = parse_yaml(text, SourcePos(display_path(book_path), 1, 1), diags, cache) if text is not None else None
     if book is None:
         return None
     chapters = []
     for path in _chapter_paths(root, book, diags):
         rel = display_path(path)
         text = read_text(path, diags)
-        split = split_front_matter(text, rel, diags) if text is not None else None
+        split = split_front_matter(text, rel, diags, cache) if text is not None else None
         if split is not None:
             front, body, body_line = split
             chapters.append(RawChapter(path, rel, front, body, body_line))

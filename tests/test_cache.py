@@ -182,3 +182,24 @@ def _chapter_file(epub: Path, chapter_id: str) -> str:
 
     with zipfile.ZipFile(epub) as z:
         return z.read(f"EPUB/text/{chapter_id}.xhtml").decode()
+
+
+def test_front_matter_parsed_before_at_the_same_place_comes_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import sources
+    from pipeline.diagnostics import Collector, SourcePos
+
+    cache = Cache(tmp_path / "cache")
+    text = 'title: "A Title"\ndate: 2019-05-01\nauthors: [One, Two]'
+    first = sources.parse_yaml(text, SourcePos("ch01.md", 2, 1), Collector(), cache)
+    parsed: list[str] = []
+    parse = sources._parse_yaml
+    monkeypatch.setattr(sources, "_parse_yaml", lambda t, pos, d: parsed.append(pos.path) or parse(t, pos, d))
+    assert sources.parse_yaml(text, SourcePos("ch01.md", 2, 1), Collector(), cache) == first
+    assert parsed == []
+    moved = sources.parse_yaml(text, SourcePos("ch02.md", 2, 1), Collector(), cache)  # positions name the file
+    assert parsed == ["ch02.md"] and moved is not None and moved.key_pos["date"].path == "ch02.md"
+    diags = Collector()
+    assert sources.parse_yaml("title: [unclosed", SourcePos("ch03.md", 2, 1), diags, cache) is None
+    assert sources.parse_yaml("title: [unclosed", SourcePos("ch03.md", 2, 1), diags, cache) is None
+    assert len(diags.items) == 2  # an error is reported every time, never kept
