@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.diagnostics import Collector, SourcePos
@@ -21,20 +20,26 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as the text written (no date objects, no ValueError)."""
+@functools.cache
+def _loader() -> type:
+    """SafeLoader that keeps dates as the text written (no date objects, no ValueError).
+    Made on first use: a build whose front matter is all in the cache never imports PyYAML."""
+    import yaml
 
+    class Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
 def _compose_and_load(text: str) -> tuple[Any, Any]:
     """(node, data) from one parse (not yaml.compose and yaml.load, two): the node for
     positions, the data constructed from it."""
-    loader = _Loader(text)
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
@@ -129,6 +134,7 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None 
 
 
 def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None:
+    import yaml
 
     def at(mark: Any) -> SourcePos:
         return SourcePos(pos.path, pos.line + mark.line, mark.column + 1)
