@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CACHE_DIR_NAME = ".pipeline-cache"
+_CHECK = 32  # bytes of SHA-256 before each cache entry
 # Entries of one kind kept, the most recently used first: enough for every chapter of several
 # large books. Pruning waits for a tenth more, so that it runs once in many writes.
-_CHECK = 32  # bytes of SHA-256 before each cache entry
 KEEP_PER_KIND = 2000
 KEEP = {"output": 16, "build": 64, "cover": 16,  # whole books and covers: the last few are enough
         "section": 1000, "deflate": 1000}  # an EPUB's chapters (markup, compressed): a few books' worth

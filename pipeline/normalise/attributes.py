@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
+from pipeline.chapter_index import chapter_index
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import LANG_TAG
-from pipeline.chapter_index import chapter_index
 from pipeline.model import Attrs, Document
 
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+from pipeline.chapter_index import chapter_index
 from pipeline.diagnostics import Collector
 from pipeline.meta import slugify
 from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
-from pipeline.chapter_index import chapter_index
 from pipeline.walk import plain_text, replace_changed
 
 

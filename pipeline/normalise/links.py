@@ -8,9 +8,9 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
+from pipeline.chapter_index import all_ids, chapter_index
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
-from pipeline.chapter_index import all_ids, chapter_index
 from pipeline.walk import map_inline_seqs, replace_changed
 
 _EXTERNAL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:|//)")
