@@ -4,7 +4,8 @@ For each size: clean EPUB and PDF builds (no outputs, an empty cache), pandoc's 
 Python-Markdown alone on the same chapters, WeasyPrint alone on the exact HTML and CSS of
 our print renderer (the whole book as one document), a no-op rebuild, and rebuilds after a
 one-paragraph edit in a middle chapter. Each figure is the median of --runs runs (of at
-least 3 or 5 for the steps of a few seconds); every build is a separate process (wall time, peak RSS from wait4). Writes build/bench.json.
+least 3 or 5 for the steps of a few seconds); every build is a separate process (wall time,
+peak RSS from wait4). Writes build/bench.json.
 """
 
 from __future__ import annotations

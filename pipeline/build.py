@@ -64,16 +64,7 @@ def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
     chapter's)."""
     from pipeline.render.epub_zip import deflate
 
-    def compress(data: bytes) -> bytes:
-        key = digest(data)
-        packed = cache.get("deflate", key)
-        if packed is not None:
-            return packed
-        packed = deflate(data)
-        cache.put("deflate", key, packed)
-        return packed
-
-    return compress
+    return lambda data: cache.get_or_make("deflate", digest(data), lambda: deflate(data))
 
 
 def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, HtmlOptions], str]:
@@ -87,18 +78,11 @@ def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, Html
 
     if cache.folder is None:
         return chapter_section
-    targets = ""
+    targets = digest(repr(sorted(all_ids(doc).items())))
 
     def section(ch: Chapter, opts: HtmlOptions) -> str:
-        nonlocal targets
-        if chapter_index(ch).links and not targets:
-            targets = digest(repr(sorted(all_ids(doc).items())))
         key = digest(pipeline_version(), chapter_fingerprint(ch), targets if chapter_index(ch).links else "")
-        if (kept := cache.get("section", key)) is not None:
-            return kept.decode("utf-8")
-        markup = chapter_section(ch, opts)
-        cache.put("section", key, markup.encode("utf-8"))
-        return markup
+        return cache.get_or_make("section", key, lambda: chapter_section(ch, opts).encode("utf-8")).decode("utf-8")
 
     return section
 

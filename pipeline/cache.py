@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 CACHE_DIR_NAME = ".pipeline-cache"
@@ -138,6 +138,14 @@ class Cache:
             self._prune(kind)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
+
+    def get_or_make(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+        """The entry, or make()'s bytes, kept for next time."""
+        data = self.get(kind, key)
+        if data is None:
+            data = make()
+            self.put(kind, key, data)
+        return data
 
     def get_json(self, kind: str, key: str) -> object | None:
         data = self.get(kind, key)

@@ -22,21 +22,20 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.cache import Cache
+from pipeline.chapter_index import images
 from pipeline.diagnostics import SourcePos
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
 from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import html
+from pipeline.render import footnote_fit, html
 from pipeline.render import pdf_sections as sections
-from pipeline.render import footnote_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
 from pipeline.render.print_pages import first_body_page, page_map
-from pipeline.chapter_index import images
 from pipeline.walk import iter_block_inlines
 
 FAMILY = "Book Garamond"  # the name print.css uses
