@@ -105,6 +105,9 @@ def _write_site(book_state: BookState, target: Path) -> int:
     except NotASiteFolder as exc:
         _log(f"error: {exc}")
         return EXIT_MANUSCRIPT
+    except OSError as exc:  # read-only, full, a file on the way: the user's to fix, not a bug
+        _log(f"error: cannot write the site {target}: {exc.strerror or exc} ({exc.filename or target})")
+        return EXIT_BUG
     if sys.stderr.isatty():
         _log(f"wrote {target}/ ({count} files); open {target}/index.html or copy the folder to any web host")
     return EXIT_OK

@@ -29,7 +29,7 @@ REQUEST_DEADLINE = 20.0  # seconds to send a whole request line and headers, how
 KEEPALIVE_SECONDS = 15.0
 
 _PAGE_IMAGE = re.compile(r"^/pages/([0-9a-f]{16})/([^/]+)$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
 CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 ALLOWED_METHODS = "GET, HEAD"
@@ -38,6 +38,12 @@ ALLOWED_METHODS = "GET, HEAD"
 def _assets() -> dict[str, bytes]:
     folder = resources.files("pipeline.web") / "assets"
     return {name: (folder / name).read_bytes() for name in ASSETS}
+
+
+def _number(digits: str) -> int:
+    """A range bound of any length: int() refuses over 4300 digits; past 2**63 it is "more than any file"."""
+    digits = digits.lstrip("0")
+    return int(digits or "0") if len(digits) < 19 else 1 << 63
 
 
 def http_date(seconds: float) -> str:
@@ -70,25 +76,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _parse_request(self) -> bool:
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
             self.requestline, self.command, self.request_version = "", "", "HTTP/1.1"
-            self.close_connection = True
-            self.send_error(414)
-            return False
+            return self._refuse(414)
         if not super().parse_request():
             return False
         if sum(len(k) + len(v) + 4 for k, v in self.headers.items()) > MAX_HEADER_BYTES:
-            self.close_connection = True
-            self.send_error(431)
-            return False
+            return self._refuse(431)
+        lengths = [n.strip() for n in self.headers.get_all("Content-Length") or []]  # text: never int()
+        if not all(n.isascii() and n.isdigit() for n in lengths):  # where the body ends is unknown
+            return self._refuse(400, "Content-Length is not a number")  # (RFC 9112, 6.3)
         if self.command in ("GET", "HEAD") and (self.headers.get("Transfer-Encoding") or
-                                                 (self.headers.get("Content-Length") or "0").strip() != "0"):
-            self.close_connection = True  # GET and HEAD carry no body; one would desynchronise keep-alive
-            self.send_error(413)
-            return False
+                                                 any(n.strip("0") for n in lengths)):
+            return self._refuse(413)  # GET and HEAD carry no body; one would desynchronise keep-alive
         if not self._host_allowed():
-            self.close_connection = True
-            self.send_error(421, "Misdirected Request", "this server answers only to its own address")
-            return False
+            return self._refuse(421, "this server answers only to its own address")
         return True
+
+    def _refuse(self, code: int, explain: str | None = None) -> bool:
+        self.close_connection = True  # the rest of this connection cannot be trusted to be requests
+        self.send_error(code, explain=explain)
+        return False
 
     def _host_allowed(self) -> bool:
         """On loopback, only loopback names: a web page elsewhere cannot reach this server
@@ -230,17 +236,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         match = _RANGE.match(header.strip().replace(" ", ""))
         if not match:
             return None if "," in header or not header.startswith("bytes=") else "416"
-        start, end, size = match[1], match[2], len(f.data)
-        if start == "" and end == "":
-            return "416"
-        if start == "":  # the last N bytes
-            n = int(end)
+        size = len(f.data)
+        if not match[1]:  # the last N bytes
+            n = _number(match[2])
             return (max(0, size - n), size - 1) if n > 0 and size > 0 else "416"
-        first = int(start)
-        last = min(int(end), size - 1) if end else size - 1
-        if first >= size or (end and int(end) < first):
-            return "416"
-        return first, last
+        first, end = _number(match[1]), _number(match[2]) if match[2] else size - 1
+        return "416" if first >= size or end < first else (first, min(end, size - 1))
 
     def _send(self, f: BuiltFile, head: bool, cache: str, disposition: str = "") -> None:
         common = [("ETag", f.etag), ("Last-Modified", http_date(f.mtime)), ("Cache-Control", cache),
