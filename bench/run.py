@@ -143,9 +143,11 @@ def bench_size(words: int, runs: int, work: Path, jobs: int) -> dict[str, object
     synth.write_book(src, words)
     slug = subprocess.run([PY, "-m", "pipeline", "slug", str(src)], cwd=ROOT, capture_output=True, text=True,
                           check=True).stdout.strip()
-    # Each size has its own folder, so its build cache (OUT/../.pipeline-cache) is its own.
+    # Each size has its own folder, and its own build cache in it (the builds it starts inherit
+    # PIPELINE_CACHE_DIR): the user's own cache is never touched or counted.
     out = work / f"size-{words}" / "out"
     cache = out.parent / ".pipeline-cache"
+    os.environ["PIPELINE_CACHE_DIR"] = str(cache)
     row: dict[str, object] = {"words": words, "chapters": len(list(src.glob("ch*.md"))),
                               "notes": sum(p.read_text().count("\n[^n") for p in src.glob("ch*.md"))}
 

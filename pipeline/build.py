@@ -6,9 +6,11 @@ the cache (build_cache) without loading the renderers, which take about a second
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -93,24 +95,66 @@ def cover_alt(doc: Document) -> str:
     return f"Cover: {m.title}{', ' + m.subtitle if m.subtitle else ''}{', by ' + authors if authors else ''}"
 
 
+class CannotWrite(Exception):
+    """The output folder cannot take the files (read-only, not a folder, disk full): the
+    environment's problem, not the manuscript's. The message names the path and the cause."""
+
+
+def _check_writable(out: Path) -> None:
+    """Before any work: OUT must be a folder, or creatable, and writable."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CannotWrite(f"{probe}: not a folder, so the output folder {out} cannot be made there; choose another -o")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CannotWrite(f"{probe}: permission denied (read-only?); choose another output folder with -o")
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the output folder while files are replaced in it: two builds into
+    one folder write one after the other, and each only ever finds its own temporaries (any
+    other was left by a build that was killed)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for the other build's few renames
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def write_atomically(outputs: dict[Path, bytes]) -> None:
     """All files are written to temporaries first and renamed into place only when all exist,
     so a failed or killed build leaves the previous build as it was."""
+    folders = sorted({target.parent for target in outputs})
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        with ExitStack() as locks:
+            for folder in folders:
+                locks.enter_context(_locked(folder))
+            _write_locked(outputs)
+    except OSError as exc:
+        where = exc.filename or (folders[0] if folders else "")
+        raise CannotWrite(f"{where}: {exc.strerror or exc}; the previous build is untouched") from None
+
+
+def _write_locked(outputs: dict[Path, bytes]) -> None:
     temps: list[tuple[Path, Path]] = []
     try:
         for target, data in outputs.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
             for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a build that was killed
                 stale.unlink(missing_ok=True)
             if _holds(target, data):  # already these bytes: leave the file (and its date) alone
                 continue
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            temps.append((Path(tmp), target))  # before writing: a full disk leaves nothing behind
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o644)
-            temps.append((Path(tmp), target))
         for tmp, target in temps:
             os.replace(tmp, target)
     finally:
@@ -139,7 +183,8 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     for parsing a large book's chapters and laying out its PDF's chapters; use_cache=False builds
     everything afresh.
     Raises ManuscriptError (with every problem found) before anything is written."""
-    cache = Cache.beside(out) if use_cache else Cache(None)
+    _check_writable(out)
+    cache = Cache.for_manuscript(root) if use_cache else Cache(None)
     # Diagnostics name files as seen from the working folder: where the book and the shell are count too.
     settings = f"only={only};profile={profile};strict={strict};root={root.resolve()};cwd={Path.cwd()}"
     whole = BuildCache(cache, root, styles_dir, font_files(), out, settings)

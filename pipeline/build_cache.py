@@ -46,14 +46,17 @@ class BuildCache:
         manifest = self.cache.get_json("build", self.key)
         if not isinstance(manifest, dict):
             return None
-        files: dict[str, bytes] = {}
-        for name, blob in manifest["files"].items():
-            data = self.cache.get("output", blob)
-            if data is None or digest(data) != blob:  # pruned or damaged: build afresh
-                return None
-            files[name] = data
-        return CachedBuild(files, manifest["epub"], manifest["pdf"], manifest["cover"], manifest["pages"],
-                           _from_json(manifest["diagnostics"]), tuple(manifest["preflight"]))
+        try:
+            files: dict[str, bytes] = {}
+            for name, blob in manifest["files"].items():
+                data = self.cache.get("output", blob)
+                if data is None or digest(data) != blob or Path(name).name != name:  # pruned or damaged
+                    return None
+                files[name] = data
+            return CachedBuild(files, manifest["epub"], manifest["pdf"], manifest["cover"], manifest["pages"],
+                               _from_json(manifest["diagnostics"]), tuple(manifest["preflight"]))
+        except (KeyError, TypeError, ValueError, AttributeError):  # a manifest of another shape: build afresh
+            return None
 
     def put(self, build: CachedBuild) -> None:
         if not self.key:

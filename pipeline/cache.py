@@ -5,23 +5,32 @@ folder, the font files, the pipeline's own code, the installed versions of its d
 the Python version and the environment settings that reach the output (SOURCE_DATE_EPOCH).
 An entry is only ever read back whole: entries are written to a temporary file and renamed.
 
-The cache lives beside the output folder (`OUT/../.pipeline-cache/`), not in it, so OUT
-holds nothing but the books. PIPELINE_CACHE=0 in the environment turns it off.
+The cache lives in the user's own cache folder ($PIPELINE_CACHE_DIR, else
+$XDG_CACHE_HOME/pipeline, else ~/.cache/pipeline), never in a manuscript folder, and every
+entry carries an HMAC made with a secret key kept there (mode 0600): some entries are
+pickles, and a pickle runs code when it is loaded, so only bytes this user's own builds
+wrote are ever unpickled. A manuscript that ships a planted cache entry cannot forge one.
+PIPELINE_CACHE=0 in the environment turns the cache off.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-CACHE_DIR_NAME = ".pipeline-cache"
-_CHECK = 32  # bytes of SHA-256 before each cache entry
+from pipeline.files import Refused, read_regular, tree_files
+
+_CHECK = 32  # bytes of HMAC-SHA-256 before each cache entry
+_KEY_FILE = ".key"
 # Entries of one kind kept, the most recently used first: enough for every chapter of several
 # large books. Pruning waits for a tenth more, so that it runs once in many writes.
 KEEP_PER_KIND = 2000
@@ -44,23 +53,19 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _tree_files(folder: Path, skip: frozenset[Path]) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__"
-                             and Path(dirpath, d).resolve() not in skip)
-        for name in sorted(filenames):
-            if not name.startswith(".") and not name.endswith(".pyc"):
-                yield Path(dirpath) / name
-
-
 def tree_digest(folder: Path, skip: Iterable[Path] = ()) -> str:
     """Every (relative path, bytes) pair under folder; hidden files, compiled Python and the
-    folders in `skip` (an output folder inside the manuscript folder) excepted."""
+    folders in `skip` (an output folder inside the manuscript folder) excepted. What is never
+    read (a link out of the folder, a FIFO, a file over the size limit) counts by its name
+    alone: the build reports it, and nothing outside the folder is opened to hash it."""
     h = hashlib.sha256()
-    for path in _tree_files(folder, frozenset(p.resolve() for p in skip)):
-        rel = path.relative_to(folder).as_posix().encode()
-        data = path.read_bytes()
-        h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little"))
+    for rel, real in tree_files(folder, frozenset(p.resolve() for p in skip)):
+        name = rel.encode()
+        try:
+            data = read_regular(real) if real is not None else b"\0unread"
+        except Exception:  # noqa: BLE001 - Refused or OSError: the build itself reports it
+            data = b"\0unread"
+        h.update(len(name).to_bytes(8, "little") + name + len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
 
@@ -88,6 +93,36 @@ def inputs_key(root: Path, styles_dir: Path, fonts: Iterable[Path], settings: st
     return digest(pipeline_version(), tree_digest(root, skip), tree_digest(styles_dir), font_part, env, settings)
 
 
+def user_cache_dir() -> Path:
+    if folder := os.environ.get("PIPELINE_CACHE_DIR"):
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pipeline"
+
+
+def _secret(folder: Path) -> bytes | None:
+    """The cache's HMAC key, made on first use; None (no cache) if the key file is not this
+    user's alone, or the folder can be written by others."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / _KEY_FILE
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        except FileExistsError:
+            pass
+        info, key_info = os.stat(folder), os.lstat(path)
+        mine = os.getuid()
+        if (info.st_uid != mine or info.st_mode & 0o022 or not stat.S_ISREG(key_info.st_mode)
+                or key_info.st_uid != mine or key_info.st_mode & 0o077):
+            return None
+        key = read_regular(path, 64)
+        return key if len(key) == 32 else None
+    except OSError:
+        return None
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -101,15 +136,28 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 class Cache:
     """Content-addressed blobs by kind: `get(kind, key)`, `put(kind, key, data)`. Each file
-    starts with the SHA-256 of the rest: an entry damaged on disk (cut short by a full disk, say)
-    is a miss, never a wrong chapter or a broken EPUB."""
+    starts with an HMAC of its kind, key and bytes: an entry damaged on disk (cut short by a
+    full disk, say), moved from another key or not written by this user's builds is a miss,
+    never a wrong chapter, a broken EPUB or code run."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder  # None: a cache that never hits and stores nothing
+        self._key = _secret(folder) if folder is not None else None
+        if self._key is None:
+            self.folder = None
 
     @classmethod
-    def beside(cls, out: Path) -> "Cache":
-        return cls(out.resolve().parent / CACHE_DIR_NAME if enabled() else None)
+    def for_manuscript(cls, root: Path) -> "Cache":
+        """The user's cache, unless it is turned off or would lie inside the manuscript folder
+        (PIPELINE_CACHE_DIR pointing there): a manuscript's own files are never a cache."""
+        if not enabled():
+            return cls(None)
+        folder = user_cache_dir().resolve()
+        return cls(None if folder.is_relative_to(root.resolve()) else folder)
+
+    def _mac(self, kind: str, key: str, data: bytes) -> bytes:
+        assert self._key is not None
+        return hmac.new(self._key, digest(kind, key, data).encode(), hashlib.sha256).digest()
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.folder is not None
@@ -120,21 +168,21 @@ class Cache:
             return None
         try:
             path = self._path(kind, key)
-            stored = path.read_bytes()
+            stored = read_regular(path, 2**31)
             data = stored[_CHECK:]
-            if hashlib.sha256(data).digest() != stored[:_CHECK]:
+            if not hmac.compare_digest(self._mac(kind, key, data), stored[:_CHECK]):
                 path.unlink(missing_ok=True)
                 return None
             os.utime(path)  # most recently used: kept longest
             return data
-        except OSError:
+        except (OSError, Refused):
             return None
 
     def put(self, kind: str, key: str, data: bytes) -> None:
         if self.folder is None:
             return
         try:
-            write_atomically(self._path(kind, key), hashlib.sha256(data).digest() + data)
+            write_atomically(self._path(kind, key), self._mac(kind, key, data) + data)
             self._prune(kind)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
@@ -149,7 +197,10 @@ class Cache:
 
     def get_json(self, kind: str, key: str) -> object | None:
         data = self.get(kind, key)
-        return json.loads(data) if data is not None else None
+        try:
+            return json.loads(data) if data is not None else None
+        except ValueError:  # UnicodeDecodeError included: an entry of an older format is a miss
+            return None
 
     def put_json(self, kind: str, key: str, value: object) -> None:
         self.put(kind, key, json.dumps(value, sort_keys=True).encode())

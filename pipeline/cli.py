@@ -19,7 +19,8 @@ DESCRIPTION = """Build a book from a manuscript folder (book.yaml plus one .md f
 into an EPUB 3 and a print-ready PDF."""
 EPILOG = """exit status:
   0  built (warnings, if any, are printed)
-  1  a bug in the pipeline (please report it with the message shown)
+  1  the output cannot be written (the message names the path and the cause),
+     or a bug in the pipeline (please report it with the message shown)
   2  the manuscript has problems; each is printed as PATH:LINE:COL: error: message
      and nothing in the output folder is changed
 
@@ -59,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                         "build (default 1; each process needs the memory of one chapter's layout)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
-                        "OUT/../.pipeline-cache; PIPELINE_CACHE=0 also turns it off)")
+                        "$PIPELINE_CACHE_DIR, else $XDG_CACHE_HOME/pipeline, else ~/.cache/pipeline, never "
+                        "in the manuscript folder; PIPELINE_CACHE=0 also turns it off)")
     c = sub.add_parser("check", help="report problems in the manuscript without building",
                        description="Report every problem in the manuscript in DIR; write nothing.")
     c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
@@ -104,12 +106,17 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_web(args)
     if args.command == "build":
-        from pipeline.build import build  # heavy imports (WeasyPrint) only when building
+        from pipeline.build import CannotWrite, build  # heavy imports (WeasyPrint) only when building
 
         tty = sys.stderr.isatty() and not args.quiet
         try:
             result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only,
                            profile=args.profile, jobs=max(1, args.jobs), use_cache=not args.no_cache)
+        except CannotWrite as exc:
+            if tty:
+                print("\r\033[K", end="", file=sys.stderr)
+            print(f"error: cannot write the output: {exc}", file=sys.stderr)
+            return EXIT_BUG
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)
@@ -158,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous build is untouched", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine's problem (disk, permissions, a file system's limit)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; nothing was written (check the disk and its permissions)",
+              file=sys.stderr)
+        return EXIT_BUG
     except Exception:  # a bug, not a manuscript problem: say so, with the trace to report
         traceback.print_exc()
         print("internal error in the pipeline (exit 1): please report the message above", file=sys.stderr)

@@ -15,6 +15,9 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pipeline.files import Refused, read_regular
+from pipeline.svg import output_bytes
+
 
 class LocalFetcher(URLFetcher):
     # WeasyPrint 70 wants a URLFetcher subclass; a plain function is not accepted.
@@ -31,5 +34,11 @@ class LocalFetcher(URLFetcher):
         if path is None or not path.is_file() or not any(path.is_relative_to(root) for root in self.roots):
             self.refused.append(url)
             raise ValueError(f"refusing to fetch {url}: only files in the styles and manuscript folders are read")
+        try:
+            data = read_regular(path)  # regular files only, within the size limit, never blocking
+        except (Refused, OSError) as exc:
+            self.refused.append(url)
+            raise ValueError(f"refusing to fetch {url}: {exc}") from None
+        data = output_bytes(path, data)  # an SVG as sanitised, the same bytes as the EPUB's
         mime = "text/css" if path.suffix == ".css" else mimetypes.guess_type(path.name)[0]
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": mime or "application/octet-stream"})

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.chapter_index import block_index, remember
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
+from pipeline.files import read_inside, read_regular, tree_files
 from pipeline.fingerprint import mark
 from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
@@ -45,12 +46,30 @@ def _assets_digest(root: Path, chapters: set[Path]) -> str:
     """What a chapter's images can depend on: the names of the files in the manuscript folder
     (hidden ones and their folders, like the build cache, excepted) and the bytes of the images."""
     parts = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or path in chapters or not path.is_file():
+    for rel, real in tree_files(root):
+        if root / rel in chapters:
             continue
-        parts.append(digest(rel.as_posix(), path.read_bytes() if path.suffix.lower() in MEDIA_TYPES else b""))
+        data = b""
+        if real is not None and real.suffix.lower() in MEDIA_TYPES:
+            try:
+                data = read_regular(real)
+            except Exception:  # noqa: BLE001 - too big, or gone: the image's own check reports it
+                data = b"\0unread"
+        parts.append(digest(rel, data))
     return digest(*parts)
+
+
+def _cached_chapter(cache: Cache | None, key: str) -> tuple[Chapter, list[Diagnostic], list[object]] | None:
+    """A chapter kept by an earlier build. The cache hands back only entries this user's builds
+    wrote (each is authenticated); one that no longer unpickles (made by other code) is a miss."""
+    hit = cache.get("chapter", key) if key and cache is not None else None
+    if hit is None:
+        return None
+    try:
+        chapter, found, indexes = pickle.loads(hit)
+    except Exception:  # noqa: BLE001 - any failure to rebuild the objects is a miss
+        return None
+    return chapter, found, indexes
 
 
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
@@ -63,7 +82,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     raw = read_manuscript(root, diags, cache)
     if raw is None:
         return None
-    titles = [str(rc.front.data.get("title", "")) for rc in raw.chapters]
+    titles = [t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags)
     _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
@@ -72,10 +91,10 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
         book_yaml = root / "book.yaml"
-        context = digest(pipeline_version(), str(root.resolve()), book_yaml.read_bytes() if book_yaml.is_file() else b"", repr(titles),
+        context = digest(pipeline_version(), str(root.resolve()), read_inside(book_yaml, root), repr(titles),
                          _assets_digest(root, {rc.path for rc in raw.chapters}))
-    keys = [digest(context, rc.rel, rc.path.read_bytes()) if context else "" for rc in raw.chapters]
-    cached = [cache.get("chapter", key) if key and cache is not None else None for key in keys]
+    keys = [digest(context, rc.rel, read_inside(rc.path, root)) if context else "" for rc in raw.chapters]
+    cached = [_cached_chapter(cache, key) for key in keys]
     todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
     parsed: dict[Path, tuple[Chapter, list[Diagnostic]]] = {}
     if jobs > 1 and len(todo) > 1 and sum(len(rc.body) for rc in todo) > PARALLEL_CHARS:
@@ -89,8 +108,8 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     ids: set[str] = set()
     for rc, key, hit in zip(raw.chapters, keys, cached):
         if hit is not None:
-            chapter, found, indexes = pickle.loads(hit)
-            remember(chapter.blocks, indexes)
+            chapter, found, indexes = hit
+            remember(chapter.blocks, indexes)  # type: ignore[arg-type]
         else:
             chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
             if key and cache is not None:

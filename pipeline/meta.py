@@ -39,6 +39,7 @@ CHAPTER_KEYS = {
 }
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
+MAX_SLUG = 80  # characters: "-cover.pdf" and "-preflight.json" still fit a file name with room
 InlineParser = Callable[[str, SourcePos], tuple[Inline, ...]]
 
 
@@ -114,8 +115,14 @@ def _default_date() -> str:
 
 
 def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens, at most MAX_SLUG characters (cut at a word):
+    the slug names the output files, and a file name has a length limit (255 bytes)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "book"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug.rfind("-", 0, MAX_SLUG + 1)
+        slug = slug[:cut if cut > MAX_SLUG // 2 else MAX_SLUG].strip("-")
+    return slug or "book"
 
 
 def default_file_as(name: str) -> str:
@@ -182,6 +189,14 @@ def _paper(f: _Fields) -> str:
     return DEFAULT_PAPER
 
 
+def _slug(f: _Fields, title: str) -> str:
+    given = f.text("slug")
+    slug = slugify(given or title)
+    if len(given) > MAX_SLUG:
+        f.diags.warning(f.block.at("slug"), f"'slug' is longer than {MAX_SLUG} characters: the files are named '{slug}'")
+    return slug
+
+
 DEFAULT_NOTE_ON_TEXT = "The following corrections have been made to the texts."
 
 
@@ -204,12 +219,13 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineP
         subjects=f.text_list("subject"),
         rights=f.text("rights"),
         trim=_trim(f),
-        slug=slugify(f.text("slug") or title),
+        slug=_slug(f, title),
         cover_image=f.text("cover-image"),
         note_on_text=parse_inline(f.text("note-on-text", DEFAULT_NOTE_ON_TEXT), block.at("note-on-text")),
         pos=block.pos,
         print_profile=_print_profile(f),
         paper=_paper(f),
+        note_on_text_pos=block.at("note-on-text"),
     )
 
 
@@ -240,4 +256,6 @@ def chapter_meta(block: YamlBlock, book: BookMeta, parse_inline: InlineParser, d
         source=parse_inline(f.text("source"), block.at("source")),
         rights=f.text("rights"),
         corrections=_corrections(f),
+        publication_pos=block.at("publication"),
+        source_pos=block.at("source"),
     )

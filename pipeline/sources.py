@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import os
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.diagnostics import Collector, SourcePos
+from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_YAML_VALUES = 20_000  # scalars, lists and mappings in one front matter, aliases expanded
+MAX_REPORTED = 50  # control characters listed one by one in a file; the rest are counted
 BOOK_FILE = "book.yaml"
 _FENCE = re.compile(r"^---[ \t]*$")
 # Characters XML (and so XHTML) cannot hold, and noncharacters: never valid in a book.
@@ -81,22 +86,24 @@ class RawManuscript:
 
 
 def display_path(path: Path) -> str:
-    """Paths in diagnostics are relative to the working directory when they can be."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """Paths in diagnostics are relative to the working directory when they can be. A link is
+    named as itself, not as what it points at (that may be outside, and is not the editor's name)."""
+    absolute = Path(os.path.abspath(path))
+    for cwd in (Path(os.getcwd()), Path.cwd().resolve()):
+        if absolute.is_relative_to(cwd):
+            return str(absolute.relative_to(cwd))
+    return str(path)
 
 
-def read_text(path: Path, diags: Collector) -> str | None:
-    """Decode UTF-8 (BOM allowed), normalise line ends; report bad bytes by line."""
+def read_text(path: Path, diags: Collector, root: Path | None = None) -> str | None:
+    """Decode UTF-8 (BOM allowed), normalise line ends; report bad bytes by line. Only a
+    regular file inside `root` (the manuscript folder; default: the file's own folder) is read."""
     rel = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            diags.error(SourcePos(rel), f"file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB per file")
-            return None
-        raw = path.read_bytes()
+        raw = read_inside(path, root if root is not None else path.parent)
+    except Refused as exc:
+        diags.error(SourcePos(rel), f"file {exc}")
+        return None
     except OSError as exc:
         diags.error(SourcePos(rel), f"cannot read file: {exc.strerror}")
         return None
@@ -111,13 +118,15 @@ def read_text(path: Path, diags: Collector) -> str | None:
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        diags.error(SourcePos(rel, line, col), f"control character U+{ord(bad.group()):04X} is not allowed in a manuscript; delete it")
-        return None
-    return text
+    bad = list(itertools.islice(_CONTROL.finditer(text), MAX_REPORTED + 1))
+    for found in bad[:MAX_REPORTED]:
+        line = text.count("\n", 0, found.start()) + 1
+        col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        diags.error(SourcePos(rel, line, col), f"control character U+{ord(found.group()):04X} is not allowed in a manuscript; delete it")
+    if len(bad) > MAX_REPORTED:
+        more = sum(1 for _ in _CONTROL.finditer(text)) - MAX_REPORTED
+        diags.error(SourcePos(rel), f"{more} more control characters in this file (is it a text file?)")
+    return None if bad else text
 
 
 def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None = None) -> YamlBlock | None:
@@ -126,7 +135,12 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None 
     pure-Python parser took a millisecond a file, most of reading an unchanged book."""
     key = digest(pipeline_version(), pos.path, str(pos.line), text) if cache is not None and cache.folder else ""
     if key and (kept := cache.get("yaml", key)) is not None:  # type: ignore[union-attr]
-        return pickle.loads(kept)  # type: ignore[no-any-return]
+        try:  # only entries this user's builds wrote come back (they are authenticated)
+            block = pickle.loads(kept)
+        except Exception:  # noqa: BLE001 - an entry that no longer unpickles is a miss
+            block = None
+        if isinstance(block, YamlBlock):
+            return block
     block = _parse_yaml(text, pos, diags)
     if key and block is not None:
         cache.put("yaml", key, pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[union-attr]
@@ -156,6 +170,8 @@ def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None
         return None
     if data is None:
         data, node = {}, None
+    elif not _values_are_sound(node, at, diags):
+        return None
     if not isinstance(data, dict):
         diags.error(pos, "front matter must be a mapping of keys to values (key: value)")
         return None
@@ -165,6 +181,33 @@ def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None
             key_pos[str(key_node.value)] = at(key_node.start_mark)
             value_pos[str(key_node.value)] = at(value_node.start_mark)
     return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos)
+
+
+def _values_are_sound(root: Any, at: Callable[[Any], SourcePos], diags: Collector) -> bool:
+    """Every value as YAML would expand it, counted before anything turns one into text: an
+    alias bomb (nine levels of ten aliases is a billion strings) stops here, in microseconds.
+    Strings holding characters XML cannot carry ("\\0", "\\x07", "\\ud800" escapes) are
+    reported at their own line."""
+    import yaml
+
+    sound, seen, stack = True, 0, [root]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_YAML_VALUES:
+            diags.error(at(root.start_mark), f"front matter expands to more than {MAX_YAML_VALUES:,} values "
+                                             "(aliases of aliases?); write the values out")
+            return False
+        if isinstance(node, yaml.ScalarNode):
+            if isinstance(node.value, str) and (bad := _CONTROL.search(node.value)):
+                diags.error(at(node.start_mark), f"control character U+{ord(bad.group()):04X} is not allowed "
+                                                 "in a manuscript; delete the escape that makes it")
+                sound = False
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+    return sound
 
 
 def split_front_matter(text: str, rel: str, diags: Collector,
@@ -185,8 +228,8 @@ def split_front_matter(text: str, rel: str, diags: Collector,
 
 def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
     listed = book.data.get("chapters")
-    if listed is None:
-        return sorted(p for p in root.glob("*.md") if p.is_file())
+    if listed is None:  # every .md file; one that cannot be read is reported by read_text
+        return sorted(p for p in root.glob("*.md") if not p.is_dir())
     if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
         diags.error(book.at("chapters"), "'chapters' must be a list of file names, e.g. [one.md, two.md]")
         return []
@@ -195,8 +238,10 @@ def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
         path = (root / name).resolve()
         if not path.is_relative_to(root.resolve()):
             diags.error(book.at("chapters"), f"chapter '{name}' lies outside the manuscript folder")
-        elif not path.is_file():
+        elif not path.exists():
             diags.error(book.at("chapters"), f"chapter file '{name}' not found in {display_path(root)}")
+        elif not is_readable_inside(path, root):
+            diags.error(book.at("chapters"), f"chapter '{name}' is not a regular file; only regular files are read")
         else:
             paths.append(root / name)
     return paths
@@ -208,17 +253,17 @@ def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) ->
         diags.error(SourcePos(display_path(root)), "not a folder; give the manuscript folder that holds book.yaml")
         return None
     book_path = root / BOOK_FILE
-    if not book_path.is_file():
+    if not book_path.exists():
         diags.error(SourcePos(display_path(book_path)), "book.yaml not found; create it with at least 'title: ...'")
         return None
-    text = read_text(book_path, diags)
+    text = read_text(book_path, diags, root)
     book = parse_yaml(text, SourcePos(display_path(book_path), 1, 1), diags, cache) if text is not None else None
     if book is None:
         return None
     chapters = []
     for path in _chapter_paths(root, book, diags):
         rel = display_path(path)
-        text = read_text(path, diags)
+        text = read_text(path, diags, root)
         split = split_front_matter(text, rel, diags, cache) if text is not None else None
         if split is not None:
             front, body, body_line = split

@@ -31,6 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--save-golden-files", action="store_true", help="rewrite tests/golden/* from the current output")
 
 
+@pytest.fixture(autouse=True)
+def own_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's build cache (when a test turns it on) is its own, in its temporary folder,
+    never the user's ~/.cache/pipeline."""
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / ".pipeline-cache"))
+
+
 @pytest.fixture
 def save_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--save-golden-files"))
