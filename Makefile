@@ -112,4 +112,4 @@ bench: setup
 	@$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(OUT) .pytest_cache .pipeline-cache
+	rm -rf $(OUT) .pytest_cache
