@@ -17,6 +17,7 @@ class Locator:
     path: str
     first_line: int
     cursor: int = 0
+    first_col: int = 1  # of the source's first line: a front matter value starts inside its line
     # Where the source's newlines are: a position's line is found by bisection, not by counting
     # the newlines before it (a chapter asks for thousands of positions).
     newlines: list[int] = field(init=False, repr=False)
@@ -26,7 +27,7 @@ class Locator:
 
     def pos_of(self, offset: int) -> SourcePos:
         line = bisect_left(self.newlines, offset)  # the newlines before offset
-        col = offset - (self.newlines[line - 1] + 1 if line else 0) + 1
+        col = offset - (self.newlines[line - 1] + 1 if line else 0) + (1 if line else self.first_col)
         return SourcePos(self.path, self.first_line + line, col)
 
     def find(self, needle: str, advance: bool = True) -> SourcePos:

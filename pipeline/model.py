@@ -231,6 +231,7 @@ class BookMeta:
     pos: SourcePos
     print_profile: str = "proof"  # a name in pipeline.print_profiles.PROFILES
     paper: str = "white"  # a paper name or an explicit thickness per page, for the spine
+    note_on_text_pos: SourcePos = NO_POS  # where the value starts: normalise/front_matter.py reports there
 
     @property
     def authors(self) -> tuple[Contributor, ...]:
@@ -248,6 +249,8 @@ class ChapterMeta:
     source: tuple[Inline, ...]
     rights: str
     corrections: tuple[Correction, ...]
+    publication_pos: SourcePos = NO_POS  # where each value starts: normalise/front_matter.py reports there
+    source_pos: SourcePos = NO_POS
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ class _Walker(RawHtmlConverter):
         tag = el.tag
         if tag == "sup" and len(el) == 1 and "footnote-ref" in (el[0].get("class") or ""):
             return [self.note_call(el[0])]
+        self.written_attrs(el)
         if self.raw:
             pos = self.loc.find(f"<{tag}", advance=False)
             if not check_tag(tag, pos, self.diags):
@@ -272,6 +273,7 @@ class _Walker(RawHtmlConverter):
             kept = allowed_attrs(tag, dict(el.attrib), pos, self.diags)
             el = with_attrs(el, kept)
         pos = self.loc.find_block(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
+        self.written_attrs(el)  # after find_block: the cursor is at this block, where its attributes are
         if tag == "p" and len(el) == 0 and _RAW.fullmatch((el.text or "").strip()):
             return self.raw_block(int(_RAW.fullmatch(el.text.strip()).group(1)), pos)
         if tag == "table":
@@ -292,6 +294,8 @@ class _Walker(RawHtmlConverter):
             return ListBlock(tag == "ol", items, pos, int(el.get("start", "1")))
         if tag == "pre":
             code = el[0] if len(el) else el
+            if code is not el:  # a fenced block's `{ .py onclick=... }`, or raw HTML's <pre><code ...>
+                self.written_attrs(code, in_raw=True)
             return CodeBlock(self._code_text(code), pos)
         if tag == "hr":
             return SceneBreak(pos)
@@ -320,6 +324,7 @@ class _Walker(RawHtmlConverter):
         return head + tuple(blocks)
 
     def _list_item(self, li: etree.Element) -> tuple[Block, ...]:
+        self.written_attrs(li)
         return self._mixed(li)
 
 
@@ -369,6 +374,6 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     _convert(md, capture, text)
     if capture.root is None:
         return ()
-    walker = _Walker(Locator(text, pos.path, pos.line), diags, None, md.htmlStash.rawHtmlBlocks)
+    walker = _Walker(Locator(text, pos.path, pos.line, first_col=pos.col or 1), diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)

@@ -15,10 +15,15 @@ from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
-from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag, read_tag
+from pipeline.rawhtml import COMMON_ATTRS, INLINE_TAGS, TAG_ATTRS, allowed_attrs, check_tag, read_tag
 
 
 _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+# In a raw HTML block: comments (left out, as documented), CDATA and processing instructions.
+_MARKED = re.compile(r"<!--.*?-->|<!\[CDATA\[(.*?)\]\]>|<\?[^>]*>", re.S)
+_MARKDOWN_OWN = {"img": {"src", "alt", "title"}}  # what Markdown itself writes, beyond raw HTML's list
+_CDATA_KEPT = "a CDATA section: its text is kept as plain text (write it without <![CDATA[ and ]]>)"
 
 
 class RawHtmlConverter:
@@ -48,6 +53,11 @@ class RawHtmlConverter:
             raw = self.stash[token] if token < len(self.stash) else ""
             if _ENTITY.fullmatch(raw.strip()):  # a character reference, set aside like a tag
                 stack[-1][2].append(Text(html.unescape(raw)))
+                continue
+            cdata = _CDATA.fullmatch(raw.strip())
+            if cdata:
+                self.diags.warning(self.loc.find(raw, advance=False), _CDATA_KEPT)
+                stack[-1][2].append(Text(cdata.group(1)))
                 continue
             kind, tag, attrs = read_tag(raw)
             pos = self.loc.find(raw, advance=False)
@@ -94,6 +104,9 @@ class RawHtmlConverter:
         raw = self.stash[index] if index < len(self.stash) else ""
         pos = self.loc.find(raw.strip()[:40], advance=False)
         self.loc.cursor = max(self.loc.cursor, self.loc.source.find(raw.strip()[:40]))
+        raw = self._unmark(raw)
+        if not raw.strip():
+            return None
         import lxml.html  # here: most chapters have no raw HTML block, and lxml.html takes 20 ms to import
 
         try:
@@ -119,6 +132,40 @@ class RawHtmlConverter:
         if len(blocks) == 1:
             return blocks[0]
         return Div(Attrs(), tuple(blocks), pos) if blocks else None
+
+    def written_attrs(self, el: etree.Element, in_raw: bool = False) -> None:
+        """Attributes from an attribute list (`{: style=...}`) or a `<div markdown="1" ...>` are
+        held to raw HTML's rules (handlers and unsafe URLs are errors, the rest dropped with a
+        warning): Python-Markdown puts any of them on the element, and only id, class and lang
+        are kept. Raw HTML itself was checked when it was read (but for a <pre>'s <code>)."""
+        if (self.raw and not in_raw) or not el.attrib:
+            return
+        own = COMMON_ATTRS | TAG_ATTRS.get(el.tag, set()) | _MARKDOWN_OWN.get(el.tag, set())
+        extra = {name: value for name, value in el.attrib.items() if name not in own}
+        if not extra:
+            return
+        needle, source, at = f"{next(iter(extra))}=", self.loc.source, -1
+        if el.tag == "div":  # the cursor stays before a <div markdown="1">: look from its tag on
+            at = source.find(needle, max(source.find("<div", self.loc.cursor), self.loc.cursor))
+        pos = self.loc.pos_of(at) if at >= 0 else self.loc.find(needle, advance=False)
+        allowed_attrs(el.tag, extra, pos, self.diags)
+
+    def _unmark(self, raw: str) -> str:
+        """lxml reads CDATA and processing instructions as comments, which are left out without a
+        word: a CDATA section keeps its text instead, and a processing instruction is an error, as
+        either is in running text."""
+        def one(m: re.Match[str]) -> str:
+            found = m.group(0)
+            if found.startswith("<!--"):
+                return found
+            pos = self.loc.find(found, advance=False)
+            if found.startswith("<?"):
+                self.diags.error(pos, f"raw HTML '{found[:40]}' is not understood here")
+                return ""
+            self.diags.warning(pos, _CDATA_KEPT)
+            return html.escape(m.group(1), quote=False)
+
+        return _MARKED.sub(one, raw) if "<!" in raw or "<?" in raw else raw
 
     def table(self, el: etree.Element, pos: SourcePos) -> Table:
         head: list[tuple[Cell, ...]] = []

@@ -10,6 +10,8 @@ from pipeline.chapter_index import chapter_index
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import LANG_TAG
 from pipeline.model import Attrs, Document
+from pipeline.normalise.front_matter import meta_texts
+from pipeline.walk import iter_inlines
 
 _XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -27,4 +29,8 @@ def check_attributes(doc: Document, diags: Collector) -> Document:
     for ch in doc.chapters:
         for attrs, pos in chapter_index(ch).attrs:
             _check(attrs, pos, diags)
+    for text in meta_texts(doc):  # rendered as the text is: `[x]{lang=..}` in `source:` too
+        for item in iter_inlines(text.inlines):
+            if hasattr(item, "attrs"):
+                _check(item.attrs, text.pos, diags)
     return doc

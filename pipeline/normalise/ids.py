@@ -7,14 +7,21 @@ from collections import Counter
 from dataclasses import replace
 
 from pipeline.chapter_index import chapter_index
-from pipeline.diagnostics import Collector
+from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import slugify
-from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading
-from pipeline.walk import plain_text, replace_changed
+from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading, Span
+from pipeline.normalise.front_matter import meta_texts
+from pipeline.walk import iter_inlines, plain_text, replace_changed
 
 
 def _explicit_ids(ch: Chapter) -> list[str]:
     return list(chapter_index(ch).ids)
+
+
+def _meta_ids(doc: Document) -> list[tuple[str, SourcePos]]:
+    """Span ids written in the front matter's Markdown (`source: "[x]{#id}"`): rendered as well."""
+    return [(i.attrs.id, text.pos) for text in meta_texts(doc) for i in iter_inlines(text.inlines)
+            if isinstance(i, Span) and i.attrs.id]
 
 
 def check_explicit_ids(doc: Document, diags: Collector) -> Document:
@@ -25,11 +32,16 @@ def check_explicit_ids(doc: Document, diags: Collector) -> Document:
             seen[ident] += 1
             if seen[ident] == 2:
                 diags.error(ch.pos, f"the id '{ident}' is used more than once in the book; ids must be unique")
+    for ident, pos in _meta_ids(doc):
+        seen[ident] += 1
+        if seen[ident] == 2:
+            diags.error(pos, f"the id '{ident}' is used more than once in the book; ids must be unique")
     return doc
 
 
 def assign_ids(doc: Document) -> Document:
     taken = {ch.id for ch in doc.chapters} | {i for ch in doc.chapters for i in _explicit_ids(ch)}
+    taken |= {ident for ident, _ in _meta_ids(doc)}
 
     def unique(base: str) -> str:
         candidate, n = base, 2

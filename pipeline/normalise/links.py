@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from pipeline.chapter_index import all_ids, chapter_index
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
+from pipeline.normalise.front_matter import map_meta_texts
 from pipeline.walk import map_inline_seqs, replace_changed
 
 _EXTERNAL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:|//)")
@@ -39,17 +40,18 @@ def resolve_links(doc: Document, diags: Collector) -> Document:
             return url
         return f"#{wanted}"
 
+    def fix(items: tuple[Inline, ...], cid: str) -> tuple[Inline, ...]:
+        return _deep(items, lambda seq: tuple(replace_changed(i, url=target(i, cid)) if isinstance(i, Link) else i
+                                              for i in seq))
+
     chapters = []
     for ch in doc.chapters:
         if not chapter_index(ch).links:  # nothing to resolve: the chapter as it is (and its index known)
             chapters.append(ch)
             continue
-
-        def fix(items: tuple[Inline, ...], cid: str = ch.id) -> tuple[Inline, ...]:
-            return tuple(replace_changed(i, url=target(i, cid)) if isinstance(i, Link) else i for i in items)
-
-        chapters.append(replace_changed(ch, blocks=map_inline_seqs(ch.blocks, lambda items, f=fix: _deep(items, f))))
-    return replace(doc, chapters=tuple(chapters))
+        chapters.append(replace_changed(ch, blocks=map_inline_seqs(ch.blocks, lambda seq, cid=ch.id: fix(seq, cid))))
+    # Links in the front matter's Markdown reach the outputs too: the same checks, at the key's line.
+    return map_meta_texts(replace(doc, chapters=tuple(chapters)), fix)
 
 
 def _deep(items: tuple[Inline, ...], fix) -> tuple[Inline, ...]:  # type: ignore[no-untyped-def]
