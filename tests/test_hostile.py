@@ -77,11 +77,11 @@ class Boom:
 
 
 def _yaml_key(book: Path) -> str:
-    """The key the pipeline gives book.yaml's front matter, as an attacker can compute it."""
+    """The key the pipeline gives book.yaml's front matter in a build run inside the book
+    folder, as an attacker can compute it for a given install."""
     from pipeline.cache import digest, pipeline_version
 
-    text = (book / "book.yaml").read_text()
-    return digest(pipeline_version(), "book/book.yaml", "1", text)
+    return digest(pipeline_version(), "book.yaml", "1", (book / "book.yaml").read_text())
 
 
 def _plant(folder: Path, kind: str, key: str, payload: bytes) -> None:
@@ -93,16 +93,21 @@ def _plant(folder: Path, kind: str, key: str, payload: bytes) -> None:
 
 def test_a_cache_planted_in_the_manuscript_or_forged_in_the_users_cache_runs_no_code(
         book: Path, tmp_path: Path) -> None:
+    """`python -m pipeline build .` inside the book folder, as the issue's attack ran it: the
+    cache used to be BOOK/.pipeline-cache, beside the default output folder BOOK/build."""
     marker = tmp_path / "ran"
     payload = pickle.dumps(Boom(marker))
     user_cache = tmp_path / "user-cache"
     for folder in (book / ".pipeline-cache", user_cache):  # where it used to live; the user's own
         for kind in ("yaml", "chapter", "build"):
             _plant(folder, kind, _yaml_key(book), payload)
-    run = build(book, tmp_path / "out", "--only", "epub", cache=user_cache)
+    env = {"PIPELINE_CACHE": "1", "PIPELINE_CACHE_DIR": str(user_cache)}
+    run = run_build(["build", ".", "--only", "epub"], cwd=book, env=env)
     assert run.code == 0, run.stderr
-    # and with the cache pointed into the manuscript folder itself: no cache at all
-    inside = build(book, tmp_path / "out2", "--only", "epub", cache=book / ".pipeline-cache")
+    assert not marker.exists()
+    # with the cache pointed into the manuscript folder itself: no cache at all
+    env["PIPELINE_CACHE_DIR"] = str(book / ".pipeline-cache")
+    inside = run_build(["build", ".", "-o", str(tmp_path / "out2"), "--only", "epub"], cwd=book, env=env)
     assert inside.code == 0, inside.stderr
     assert not marker.exists()
     assert not inside.opened_any(*(book / ".pipeline-cache").rglob("*"))
