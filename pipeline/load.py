@@ -15,6 +15,7 @@ from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
 from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
 from pipeline.parse import parse_body, parse_inline
+from pipeline.raster import check_cover
 from pipeline.resources import MEDIA_TYPES, ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
 
@@ -40,6 +41,8 @@ def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> 
         diags.error(pos, f"cover-image '{name}' not found")
     elif path.suffix.lower() != ".png":
         diags.error(pos, f"cover-image '{name}' must be a PNG file (at least 1600 x 2560 pixels)")
+    else:
+        check_cover(path.read_bytes(), path.suffix, f"cover-image '{name}'", pos, diags)
 
 
 def _assets_digest(root: Path, chapters: set[Path]) -> str:

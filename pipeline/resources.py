@@ -15,7 +15,9 @@ from urllib.parse import unquote, urlsplit
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import slugify
 from pipeline.model import Image, Inline, Span, Attrs, Text
+from pipeline.raster import check_raster
 from pipeline.sources import MAX_FILE_BYTES
+from pipeline.svg import SvgRefused, sanitise
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
@@ -49,9 +51,26 @@ class ImageResolver:
         if path.stat().st_size > MAX_FILE_BYTES:
             self.diags.error(pos, f"image '{src}' is larger than {MAX_FILE_BYTES // 2**20} MB")
             return stand_in
+        data = path.read_bytes()
+        if not self._drawable(data, path.suffix, src, pos):
+            return stand_in
         if not alt:
             self.diags.warning(pos, f"image '{src}' has no alt text; describe it in ![...](...)")
         # Named by content: two different files called map.png stay two images.
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha256(data).hexdigest()[:12]
         href = f"images/{digest}-{slugify(path.stem)}{path.suffix.lower()}"
         return Image(str(path), href, alt, title, pos)
+
+    def _drawable(self, data: bytes, suffix: str, src: str, pos: SourcePos) -> bool:
+        """The image is what its name says and safe to carry; the outputs take an SVG as sanitised."""
+        if suffix.lower() != ".svg":
+            return check_raster(data, suffix, f"image '{src}'", pos, self.diags) is not None
+        try:
+            dropped = sanitise(data).dropped
+        except SvgRefused as exc:
+            self.diags.error(pos, f"image '{src}' {exc}")
+            return False
+        if dropped:
+            self.diags.warning(pos, f"image '{src}': removed from both outputs, as it could run or fetch: "
+                                    f"{', '.join(dropped)}")
+        return True

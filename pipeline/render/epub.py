@@ -20,6 +20,7 @@ from pipeline.render.accessibility import accessibility_metadata
 from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.epub_zip import Deflate, deflate, write_zip
 from pipeline.render.html import HtmlOptions, a, t
+from pipeline.svg import output_bytes
 from pipeline.walk import plain_text
 
 XHTML = "application/xhtml+xml"
@@ -237,7 +238,7 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     book.add_item(nav)
     for i, (href, path) in enumerate(sorted(images(doc).items())):
         media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"
-        book.add_item(_item(f"image-{i}", href, media_type, Path(path).read_bytes()))
+        book.add_item(_item(f"image-{i}", href, media_type, output_bytes(Path(path), Path(path).read_bytes())))
     book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages, print_pages)))
     spine = []
     for i, p in enumerate(pages):
