@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from pipeline.build_cache import BuildCache, CachedBuild
 from pipeline.cache import Cache, digest
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
+from pipeline.files import read_inside
 from pipeline.fonts import font_files
 from pipeline.gc_pause import gc_paused
 
@@ -45,7 +46,7 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
     drawn by `job` while the chapters were read, or taken from the cache (it is kept by
     everything that draws it: about two seconds saved on every other build), or drawn here."""
     if doc.meta.cover_image:
-        return (root / doc.meta.cover_image).read_bytes()
+        return read_inside(root / doc.meta.cover_image, root)  # checked when loading
     from pipeline.cover_job import cover_args, cover_key
 
     args = cover_args(doc.meta)

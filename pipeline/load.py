@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.chapter_index import block_index, remember
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
-from pipeline.files import read_inside, read_regular, tree_files
+from pipeline.files import Refused, read_inside, read_regular, tree_files
 from pipeline.fingerprint import mark
 from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
@@ -37,12 +37,17 @@ def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> 
     path = (root / name).resolve()
     if not path.is_relative_to(root.resolve()):
         diags.error(pos, f"cover-image '{name}' lies outside the manuscript folder")
-    elif not path.is_file():
+    elif not path.exists():
         diags.error(pos, f"cover-image '{name}' not found")
     elif path.suffix.lower() != ".png":
         diags.error(pos, f"cover-image '{name}' must be a PNG file (at least 1600 x 2560 pixels)")
     else:
-        check_cover(path.read_bytes(), path.suffix, f"cover-image '{name}'", pos, diags)
+        try:
+            data = read_inside(path, root)
+        except (Refused, OSError) as exc:
+            diags.error(pos, f"cover-image '{name}' {exc if isinstance(exc, Refused) else 'cannot be read: ' + str(exc.strerror)}")
+            return
+        check_cover(data, path.suffix, f"cover-image '{name}'", pos, diags)
 
 
 def _assets_digest(root: Path, chapters: set[Path]) -> str:

@@ -16,7 +16,7 @@ from pipeline.diagnostics import Collector, SourcePos
 from pipeline.meta import slugify
 from pipeline.model import Image, Inline, Span, Attrs, Text
 from pipeline.raster import check_raster
-from pipeline.sources import MAX_FILE_BYTES
+from pipeline.files import Refused, read_regular
 from pipeline.svg import SvgRefused, sanitise
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -42,16 +42,17 @@ class ImageResolver:
         if not path.is_relative_to(self.root):
             self.diags.error(pos, f"image '{src}' lies outside the manuscript folder; copy it into the folder")
             return stand_in
-        if not path.is_file():
+        if not path.exists():
             self.diags.error(pos, f"image '{src}' not found")
             return stand_in
         if path.suffix.lower() not in MEDIA_TYPES:
             self.diags.error(pos, f"image '{src}' is not one of {', '.join(MEDIA_TYPES)}")
             return stand_in
-        if path.stat().st_size > MAX_FILE_BYTES:
-            self.diags.error(pos, f"image '{src}' is larger than {MAX_FILE_BYTES // 2**20} MB")
+        try:
+            data = read_regular(path)  # a regular file (no FIFO, no device), within the size limit
+        except (Refused, OSError) as exc:
+            self.diags.error(pos, f"image '{src}' {exc if isinstance(exc, Refused) else 'cannot be read: ' + str(exc.strerror)}")
             return stand_in
-        data = path.read_bytes()
         if not self._drawable(data, path.suffix, src, pos):
             return stand_in
         if not alt:

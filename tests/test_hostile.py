@@ -349,3 +349,16 @@ def test_a_write_that_fails_halfway_leaves_the_previous_build_and_no_temporary(b
     proc = _build_plain(book, out, preexec=small_files)
     _one_line_error(proc, out, "File too large")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing half-written, no temporary
+
+
+def test_a_figure_or_cover_that_is_a_fifo_is_refused_without_blocking(book: Path, tmp_path: Path) -> None:
+    (book / "images").mkdir()
+    os.mkfifo(book / "images" / "plate.png")
+    os.mkfifo(book / "cover.png")
+    (book / "book.yaml").write_text((book / "book.yaml").read_text() + "cover-image: cover.png\n")
+    chapter = book / "second.md"
+    chapter.write_text(chapter.read_text() + "\n![A plate](images/plate.png)\n")
+    line = len(chapter.read_text().splitlines())
+    run = build(book, tmp_path / "out", timeout=120)
+    assert_refused(run, f"book/second.md:{line}:", "named pipe (FIFO)")
+    assert_refused(run, "book/book.yaml:10:", "named pipe (FIFO)")

@@ -13,6 +13,7 @@ from typing import Callable
 from ebooklib import epub
 
 from pipeline.chapter_index import all_ids, images
+from pipeline.files import read_regular
 from pipeline.model import Chapter, Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import html
@@ -238,7 +239,7 @@ def render_epub(doc: Document, styles_dir: Path, cover_png: bytes, cover_alt: st
     book.add_item(nav)
     for i, (href, path) in enumerate(sorted(images(doc).items())):
         media_type = mimetypes.guess_type(href)[0] or "application/octet-stream"
-        book.add_item(_item(f"image-{i}", href, media_type, output_bytes(Path(path), Path(path).read_bytes())))
+        book.add_item(_item(f"image-{i}", href, media_type, output_bytes(Path(path), read_regular(Path(path)))))
     book.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", _ncx(doc, pages, print_pages)))
     spine = []
     for i, p in enumerate(pages):
