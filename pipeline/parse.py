@@ -30,6 +30,7 @@ from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
 )
+from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
 from pipeline.parse_raw import RawHtmlConverter, with_attrs
 from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag
 
@@ -83,21 +84,26 @@ class _Capture(Treeprocessor):
         self.root = root
 
 
-def _convert(md: markdown.Markdown, capture: _Capture, text: str) -> None:
+def _convert(md: markdown.Markdown, capture: _Capture, text: str, loc: Locator, diags: Collector) -> None:
     """Markdown.convert up to our capture of the tree: the tree processors after it (unescape),
-    the serialisation to HTML and the postprocessors would be thrown away (a third of the time)."""
-    if not text.strip():
+    the serialisation to HTML and the postprocessors would be thrown away (a third of the time).
+    Text nested past the limits (pipeline.nesting) is reported and not read."""
+    if not text.strip() or not readable(text, loc, diags):
         return
     md.lines = text.split("\n")
     for prep in md.preprocessors:
         md.lines = prep.run(md.lines)
-    root = md.parser.parseDocument(md.lines).getroot()
-    for treeprocessor in md.treeprocessors:
-        new_root = treeprocessor.run(root)
-        if new_root is not None:
-            root = new_root
-        if treeprocessor is capture:
-            return
+    try:
+        root = md.parser.parseDocument(md.lines).getroot()
+        for treeprocessor in md.treeprocessors:
+            new_root = treeprocessor.run(root)
+            if new_root is not None:
+                root = new_root
+            if treeprocessor is capture:
+                return
+    except RecursionError:  # nesting that readable() did not foresee: still a message, not a traceback
+        capture.root = None
+        diags.error(loc.pos_of(0), BLOCK_MESSAGE)
 
 
 def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
@@ -148,7 +154,7 @@ def _plain(el: etree.Element) -> str:
     return _clean("".join(el.itertext()))
 
 
-class _Walker(RawHtmlConverter):
+class _Walker(RawHtmlConverter, NestingGuard):
     def __init__(self, locator: Locator, diags: Collector, image: ImageFn | None = None,
                  stash: list[str] | None = None) -> None:
         self.loc, self.diags = locator, diags
@@ -169,10 +175,10 @@ class _Walker(RawHtmlConverter):
             tokens.extend(self._split(text))
         for child in children:
             if isinstance(child.tag, str):  # lxml gives comments a function as tag
-                tokens.extend(self.inline(child))
+                tokens.extend(self.inline_level(child, self.inline))
             if child.tail:
                 tokens.extend(self._split(child.tail))
-        return tuple(self._check_text(self._nest(tokens)))
+        return self.bounded(tuple(self._check_text(self._nest(tokens))))
 
     def _split(self, text: str) -> list[Inline | int]:
         # A literal '[^x]' left in the text (checked before unescaping, so '\\[^x]' is fine)
@@ -181,6 +187,7 @@ class _Walker(RawHtmlConverter):
             pos = self.loc.find(f"[^{m.group(1)}]", advance=False)
             self.diags.error(pos, f"footnote [^{m.group(1)}] has no definition; add a line '[^{m.group(1)}]: text of the note'")
         parts = _RAW.split(text)
+        self.saw_raw(parts)
         tokens: list[Inline | int] = []
         for i, p in enumerate(parts):
             if i % 2:
@@ -249,7 +256,7 @@ class _Walker(RawHtmlConverter):
         self.called[label] += 1
         pos = self.loc.find(f"[^{label}]")
         definition = self.definitions.get(label)
-        blocks = self.blocks(definition) if definition is not None else ()
+        blocks = self.note_text(label, pos, lambda: self.blocks(definition)) if definition is not None else ()
         return Note(label=label, blocks=blocks, pos=pos)
 
     # -- blocks ------------------------------------------------------------
@@ -288,10 +295,10 @@ class _Walker(RawHtmlConverter):
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return Heading(int(tag[1]), self.inlines(el), pos, _attrs(el))
         if tag == "blockquote":
-            return BlockQuote(self.blocks(el), pos)
+            return self.contained(pos, lambda: BlockQuote(self.blocks(el), pos))
         if tag in ("ul", "ol"):
-            items = tuple(self._list_item(li) for li in el if li.tag == "li")
-            return ListBlock(tag == "ol", items, pos, int(el.get("start", "1")))
+            items = self.contained(pos, lambda: tuple(self._list_item(li) for li in el if li.tag == "li"))
+            return ListBlock(tag == "ol", items, pos, int(el.get("start", "1"))) if items is not None else None
         if tag == "pre":
             code = el[0] if len(el) else el
             if code is not el:  # a fenced block's `{ .py onclick=... }`, or raw HTML's <pre><code ...>
@@ -302,7 +309,7 @@ class _Walker(RawHtmlConverter):
         if tag == "div" and "footnote" in (el.get("class") or "").split():
             return None  # definitions were collected before the walk
         if tag == "div":
-            return Div(_attrs(el), self._mixed(el), pos)
+            return self.contained(pos, lambda: Div(_attrs(el), self._mixed(el), pos))
         self.diags.error(pos, f"<{tag}> is not supported here")
         return None
 
@@ -348,10 +355,10 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
                image: ImageFn | None = None) -> tuple[Block, ...]:
     """Parse a chapter body; `first_line` is the file line the body starts on."""
     md, capture = _new_markdown()
-    _convert(md, capture, text)
+    loc = Locator(text, path, first_line)
+    _convert(md, capture, text, loc, diags)
     if capture.root is None:  # blank text: Python-Markdown runs no tree processor
         return ()
-    loc = Locator(text, path, first_line)
     walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
     walker.definitions = _collect_definitions(capture.root)
 
@@ -361,7 +368,7 @@ def parse_body(text: str, path: str, first_line: int, diags: Collector,
             diags.error(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined {count} times; keep one definition")
     blocks = walker.blocks(capture.root)
     for label in walker.definitions:
-        if label not in walker.called:
+        if label not in walker.called and not walker.told:  # (past a limit, notes go uncalled)
             diags.warning(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined but never called")
     return blocks
 
@@ -371,9 +378,10 @@ def parse_inline(text: str, pos: SourcePos, diags: Collector) -> tuple[Inline, .
     if not text:
         return ()
     md, capture = _new_markdown()
-    _convert(md, capture, text)
+    loc = Locator(text, pos.path, pos.line, first_col=pos.col or 1)
+    _convert(md, capture, text, loc, diags)
     if capture.root is None:
         return ()
-    walker = _Walker(Locator(text, pos.path, pos.line, first_col=pos.col or 1), diags, None, md.htmlStash.rawHtmlBlocks)
+    walker = _Walker(loc, diags, None, md.htmlStash.rawHtmlBlocks)
     paras = [el for el in capture.root if el.tag == "p"]
     return walker.inlines(paras[0]) if paras else (Text(text),)

@@ -1,4 +1,8 @@
-"""Generic traversal of the model: rebuild trees with dataclasses.replace (sharing what is unchanged), never mutate."""
+"""Generic traversal of the model: rebuild trees with dataclasses.replace (sharing what is unchanged), never mutate.
+
+The readers (iter_*) keep explicit stacks; the rebuilders recurse, a few frames a level, which is
+safe because the parser builds no model deeper than the limits of pipeline.nesting.
+"""
 
 from __future__ import annotations
 
@@ -80,36 +84,47 @@ def map_chapters(doc: Document, fn: Callable[[Chapter], Chapter]) -> Document:
 
 
 def iter_inlines(items: tuple[Inline, ...], into_notes: bool = True) -> Iterator[Inline]:
-    """Every inline, depth first, in reading order."""
-    for item in items:
-        yield item
-        match item:
-            case Emph() | Strong() | Span() | Link() | Phrase():
-                yield from iter_inlines(item.inlines, into_notes)
-            case Note():
-                if into_notes:
-                    for block in item.blocks:
-                        yield from iter_block_inlines(block, into_notes)
-            case Text() | Code() | LineBreak() | Image():
-                pass
-            case _:
-                assert_never(item)
+    """Every inline, depth first, in reading order. An explicit stack of the sequences being
+    read, not recursion: a stage that only reads never depends on how deep the text nests."""
+    stack: list[Iterator[Inline]] = [iter(items)]
+    while stack:
+        for item in stack[-1]:
+            yield item
+            match item:
+                case Emph() | Strong() | Span() | Link() | Phrase():
+                    stack.append(iter(item.inlines))
+                    break
+                case Note():
+                    if into_notes:  # one generator a level of notes in notes: at most nesting.MAX_NOTE_DEPTH
+                        for block in item.blocks:
+                            yield from iter_block_inlines(block, into_notes)
+                case Text() | Code() | LineBreak() | Image():
+                    pass
+                case _:
+                    assert_never(item)
+        else:
+            stack.pop()
 
 
 def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
-    """Every block, depth first (not the blocks inside notes)."""
-    for block in blocks:
-        yield block
-        match block:
-            case BlockQuote() | Div():
-                yield from iter_blocks(block.blocks)
-            case ListBlock():
-                for item in block.items:
-                    yield from iter_blocks(item)
-            case Para() | Heading() | CodeBlock() | SceneBreak() | Figure() | Table():
-                pass
-            case _:
-                assert_never(block)
+    """Every block, depth first (not the blocks inside notes), with an explicit stack."""
+    stack: list[Iterator[Block]] = [iter(blocks)]
+    while stack:
+        for block in stack[-1]:
+            yield block
+            match block:
+                case BlockQuote() | Div():
+                    stack.append(iter(block.blocks))
+                    break
+                case ListBlock():
+                    stack.append(b for item in block.items for b in item)
+                    break
+                case Para() | Heading() | CodeBlock() | SceneBreak() | Figure() | Table():
+                    pass
+                case _:
+                    assert_never(block)
+        else:
+            stack.pop()
 
 
 def iter_block_inlines(block: Block, into_notes: bool = True) -> Iterator[Inline]:
