@@ -10,6 +10,7 @@ import unicodedata
 import uuid
 from typing import Any, Callable
 
+from pipeline.dates import read_date
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import BookMeta, ChapterMeta, Contributor, Correction, Inline, Trim
 from pipeline.print_profiles import DEFAULT_PAPER, DEFAULT_PROFILE, PAPER_CALIPER_IN, PROFILES, caliper_in
@@ -79,11 +80,16 @@ class _Fields:
         return tuple(x.strip() for x in items)
 
     def date(self, key: str) -> str:
-        text = self.text(key)
-        if text and not _valid_date(text):
-            self.diags.error(self.block.at(key), f"'{key}' is not a real date: '{text}' (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        """ISO text ("" if none): a year, a YAML date or a written one; see pipeline/dates.py."""
+        value = self.block.data.get(key)
+        if value is None or value == "":
             return ""
-        return text
+        read = read_date(value)
+        if read.ambiguous:
+            self.diags.warning(self.block.at(key), f"'{key}' {read.problem}")
+        elif not read.iso:
+            self.diags.error(self.block.at(key), f"'{key}' {read.problem}")
+        return read.iso
 
     def lang(self, key: str, default: str) -> str:
         text = self.text(key, default)
@@ -95,16 +101,6 @@ class _Fields:
 
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
-
-
-def _valid_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
-        return False
-    try:
-        dt.datetime.strptime(text, {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}[len(text)])
-        return True
-    except ValueError:
-        return False
 
 
 def _default_date() -> str:
