@@ -92,7 +92,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
         return None
     titles = [t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
-    meta = book_meta(raw.book, titles, inline, diags)
+    meta = book_meta(raw.book, titles, inline, diags, [rc.front for rc in raw.chapters])
     _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
     if on_meta is not None:
         on_meta(meta)

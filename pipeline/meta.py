@@ -8,7 +8,7 @@ import os
 import re
 import unicodedata
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pipeline.dates import read_date
 from pipeline.diagnostics import Collector, SourcePos
@@ -35,8 +35,9 @@ BOOK_KEYS = {
     "chapters", "slug", "cover-image", "note-on-text",
     "print", "paper",  # print profile and paper: pipeline/print_profiles.py
 }
+PEOPLE_KEYS = (*_ROLE_KEYS, "creator", "contributor")
 CHAPTER_KEYS = {
-    "title", "subtitle", "author", "lang", "date", "publication", "source", "rights", "corrections",
+    "title", "subtitle", "lang", "date", "publication", "source", "rights", "corrections", *PEOPLE_KEYS,
 }
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -196,10 +197,24 @@ def _slug(f: _Fields, title: str) -> str:
 DEFAULT_NOTE_ON_TEXT = "The following corrections have been made to the texts."
 
 
-def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineParser, diags: Collector) -> BookMeta:
+def _chapters_contributors(fronts: Sequence[YamlBlock]) -> tuple[Contributor, ...]:
+    """Every chapter's contributors in order, each (name, role) once. Their problems are
+    reported by chapter_meta, at each chapter, so none are collected here."""
+    first: dict[tuple[str, str], Contributor] = {}
+    for block in fronts:
+        for c in _contributors(_Fields(block, CHAPTER_KEYS, Collector())):
+            first.setdefault((c.name, c.role), c)
+    return tuple(first.values())
+
+
+def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineParser, diags: Collector,
+              chapter_fronts: Sequence[YamlBlock] = ()) -> BookMeta:
+    """chapter_fronts: the chapters' front matter. When book.yaml names no contributor, the
+    book's are its chapters' (an anthology's authors and translators reach its metadata)."""
     f = _Fields(block, BOOK_KEYS, diags)
     title = f.text("title", "Untitled", required=True)
-    contributors = _contributors(f)
+    named = any(key in block.data for key in PEOPLE_KEYS)
+    contributors = _contributors(f) if named else _chapters_contributors(chapter_fronts)
     # Content-derived, never random: the same book keeps its identifier across builds.
     seed = "\n".join([title, *(c.name for c in contributors), *chapter_titles])
     identifier = f.text("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
@@ -242,10 +257,11 @@ def _corrections(f: _Fields) -> tuple[Correction, ...]:
 
 def chapter_meta(block: YamlBlock, book: BookMeta, parse_inline: InlineParser, diags: Collector) -> ChapterMeta:
     f = _Fields(block, CHAPTER_KEYS, diags)
+    contributors = _contributors(f)
     return ChapterMeta(
         title=f.text("title", "Untitled", required=True),
         subtitle=f.text("subtitle"),
-        authors=f.text_list("author"),
+        authors=tuple(c.name for c in contributors if c.role == "aut"),
         lang=f.lang("lang", book.lang),
         date=f.date("date"),
         publication=parse_inline(f.text("publication"), block.at("publication")),
@@ -254,4 +270,5 @@ def chapter_meta(block: YamlBlock, book: BookMeta, parse_inline: InlineParser, d
         corrections=_corrections(f),
         publication_pos=block.at("publication"),
         source_pos=block.at("source"),
+        contributors=contributors,
     )

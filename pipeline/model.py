@@ -242,7 +242,7 @@ class BookMeta:
 class ChapterMeta:
     title: str
     subtitle: str
-    authors: tuple[str, ...]
+    authors: tuple[str, ...]  # the names of the contributors with the role aut: the byline
     lang: str
     date: str
     publication: tuple[Inline, ...]
@@ -251,6 +251,7 @@ class ChapterMeta:
     corrections: tuple[Correction, ...]
     publication_pos: SourcePos = NO_POS  # where each value starts: normalise/front_matter.py reports there
     source_pos: SourcePos = NO_POS
+    contributors: tuple[Contributor, ...] = ()  # every role, authors included, as in the front matter
 
 
 @dataclass(frozen=True)

@@ -72,12 +72,11 @@ def _pages(doc: Document, cover_alt: str, print_pages: PageMap, section: Section
                   f'<img src="../images/cover.png" alt="{a(cover_alt)}" role="doc-cover"/>\n</section>',
                   lang, "frontmatter", "cover")]
     sub = f'<p class="subtitle">{t(m.subtitle)}</p>\n' if m.subtitle else ""
-    editors = html.names(m, "edt")
-    edited = f'<p class="editors">Edited by {t(editors)}</p>\n' if editors else ""
+    people = html.title_page_people(m)
+    pub = f'<p class="publisher">{t(m.publisher)}</p>\n' if m.publisher else ""
     pages.append(Page("text/titlepage.xhtml", "Title Page",
                       f'<section class="titlepage" epub:type="titlepage">\n<h1 epub:type="fulltitle">{t(m.title)}</h1>\n'
-                      f'{sub}<p class="authors">{t(html.names(m))}</p>\n{edited}'
-                      f'<p class="publisher">{t(m.publisher)}</p>\n</section>', lang, "frontmatter", "titlepage"))
+                      f'{sub}{people + chr(10) if people else ""}{pub}</section>', lang, "frontmatter", "titlepage"))
     for ch in doc.chapters:
         body = insert_page_breaks(section(ch, opts), print_pages.in_region(ch.id))
         pages.append(Page(f"text/{ch.id}.xhtml", ch.meta.title, body,

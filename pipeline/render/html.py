@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Callable, assert_never
+from typing import Callable, Sequence, assert_never
 
 from pipeline.model import (
-    Attrs, Block, BlockQuote, BookMeta, Cell, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading,
-    Image, Inline, LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
+    Attrs, Block, BlockQuote, BookMeta, Cell, Chapter, Code, CodeBlock, Contributor, Div, Document, Emph, Figure,
+    Heading, Image, Inline, LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
 from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
 
@@ -194,9 +194,32 @@ class Renderer:
         return "\n".join(html for _, html in sorted(out))
 
 
+def join_names(people: Sequence[str]) -> str:
+    return " and ".join(people) if len(people) <= 2 else ", ".join(people[:-1]) + ", and " + people[-1]
+
+
 def byline(ch: Chapter) -> str:
-    return " and ".join(ch.meta.authors) if len(ch.meta.authors) <= 2 else \
-        ", ".join(ch.meta.authors[:-1]) + ", and " + ch.meta.authors[-1]
+    return join_names(ch.meta.authors)
+
+
+# How a title page (and a chapter's header) names each role but the authors'; MARC relator codes.
+CREDITS = {"edt": "Edited by", "trl": "Translated by", "ill": "Illustrated by", "aui": "Introduction by",
+           "aft": "Afterword by", "com": "Compiled by", "ann": "Annotated by", "pht": "Photographs by",
+           "ctb": "With contributions by"}
+
+
+def credits(contributors: Sequence[Contributor]) -> list[str]:
+    """'Translated by A and B', one line a role other than the authors', roles in order of appearance."""
+    roles = dict.fromkeys(c.role for c in contributors if c.role != "aut")
+    return [f"{CREDITS.get(role, 'With')} {join_names([c.name for c in contributors if c.role == role])}"
+            for role in roles]
+
+
+def title_page_people(meta: BookMeta) -> str:
+    """The authors' line, then a line for each other role; nothing for a role no one has."""
+    authors = names(meta)
+    lines = [f'<p class="authors">{t(authors)}</p>'] if authors else []
+    return "\n".join(lines + [f'<p class="editors">{t(line)}</p>' for line in credits(meta.contributors)])
 
 
 def chapter_section(ch: Chapter, opts: HtmlOptions) -> str:
@@ -208,6 +231,7 @@ def chapter_section(ch: Chapter, opts: HtmlOptions) -> str:
         head.append(f'<p class="subtitle">{t(ch.meta.subtitle)}</p>')
     if ch.meta.authors:
         head.append(f'<p class="byline">{t(byline(ch))}</p>')
+    head += [f'<p class="byline">{t(line)}</p>' for line in credits(ch.meta.contributors)]
     body = r.blocks(ch.blocks)
     source = source_line(ch, r)
     notes = r.asides() if opts.epub else ""
@@ -246,8 +270,7 @@ def note_on_text(doc: Document, opts: HtmlOptions, heading_id: str = "note-on-th
 
 
 def names(meta: BookMeta, role: str = "aut") -> str:
-    people = [c.name for c in meta.contributors if c.role == role]
-    return " and ".join(people) if len(people) <= 2 else ", ".join(people[:-1]) + ", and " + people[-1]
+    return join_names([c.name for c in meta.contributors if c.role == role])
 
 
 def copyright_lines(doc: Document) -> list[str]:

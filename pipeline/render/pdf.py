@@ -82,7 +82,7 @@ def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
     have = charset()
     found: list[tuple[SourcePos, str]] = []
     for ch in doc.chapters:
-        texts = [(ch.pos, ch.meta.title + ch.meta.subtitle + " ".join(ch.meta.authors))]
+        texts = [(ch.pos, ch.meta.title + ch.meta.subtitle + " ".join(c.name for c in ch.meta.contributors))]
         for block in ch.blocks:
             pos = getattr(block, "pos", ch.pos)
             texts.append((pos, "".join(i.text for i in iter_block_inlines(block) if isinstance(i, (Text, Code)))))
@@ -105,8 +105,6 @@ def page_css(trim: Trim, min_inner_mm: float = 0.0) -> str:
 def _front_matter(doc: Document) -> str:
     m = doc.meta
     sub = f'<p class="subtitle">{t(m.subtitle)}</p>' if m.subtitle else ""
-    editors = html.names(m, "edt")
-    edited = f'<p class="editors">Edited by {t(editors)}</p>' if editors else ""
     pub = f'<p class="publisher">{t(m.publisher)}</p>' if m.publisher else ""
     entries = []
     for ch in doc.chapters:
@@ -117,8 +115,8 @@ def _front_matter(doc: Document) -> str:
     imprint = "\n".join(html.copyright_lines(doc))
     return (
         f'<section class="half-title"><p>{t(m.title)}</p></section>\n'
-        f'<section class="title-page"><h1>{t(m.title)}</h1>{sub}<p class="authors">{t(html.names(m))}</p>'
-        f"{edited}{pub}</section>\n"
+        f'<section class="title-page"><h1>{t(m.title)}</h1>{sub}{html.title_page_people(m)}'
+        f"{pub}</section>\n"
         f'<section class="copyright-page">\n{imprint}\n<p>Set in EB Garamond.</p>\n</section>\n'
         f'<nav class="contents"><h2>Contents</h2><ol>\n{chr(10).join(entries)}\n</ol></nav>\n'
     )
