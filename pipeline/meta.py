@@ -59,7 +59,7 @@ class _Fields:
     def text(self, key: str, default: str = "", required: bool = False) -> str:
         value = self.block.data.get(key)
         if value is None:
-            if required:
+            if required and not self.block.broken:  # a book.yaml that is not YAML: that is the error
                 self.diags.error(self.block.pos, f"'{key}' is required; add '{key}: ...'")
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
+from pipeline.yaml_help import cut_at_comment, explain, text_starts
 
 MAX_YAML_VALUES = 20_000  # scalars, lists and mappings in one front matter, aliases expanded
 MAX_REPORTED = 50  # control characters listed one by one in a file; the rest are counted
@@ -60,6 +61,9 @@ class YamlBlock:
     key_pos: dict[str, SourcePos]
     value_pos: dict[str, SourcePos]
     pos: SourcePos
+    # Kept with the block (and so in the cache): reported each time the block is read.
+    warnings: tuple[tuple[SourcePos, str], ...] = ()
+    broken: bool = False  # book.yaml could not be read: it stands empty, its problems already reported
 
     def at(self, key: str) -> SourcePos:
         """Where the key's value starts: what a message about the value points at."""
@@ -140,10 +144,16 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None 
         except Exception:  # noqa: BLE001 - an entry that no longer unpickles is a miss
             block = None
         if isinstance(block, YamlBlock):
-            return block
+            return _warned(block, diags)
     block = _parse_yaml(text, pos, diags)
     if key and block is not None:
         cache.put("yaml", key, pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[union-attr]
+    return _warned(block, diags) if block is not None else None
+
+
+def _warned(block: YamlBlock, diags: Collector) -> YamlBlock:
+    for where, message in block.warnings:
+        diags.warning(where, message)
     return block
 
 
@@ -156,6 +166,10 @@ def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None
     try:
         node, data = _compose_and_load(text)
     except yaml.MarkedYAMLError as exc:
+        told = explain(exc, text, pos.line, _loader())
+        if told is not None:
+            diags.error(SourcePos(pos.path, pos.line + told[0], told[1] + 1), told[2])
+            return None
         mark = exc.problem_mark or exc.context_mark
         where = at(mark) if mark else pos
         diags.error(where, f"YAML: {exc.problem or exc.context}")
@@ -175,12 +189,18 @@ def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None
     if not isinstance(data, dict):
         diags.error(pos, "front matter must be a mapping of keys to values (key: value)")
         return None
-    key_pos, value_pos = {}, {}
+    key_pos, value_pos, warnings = {}, {}, []
+    lines = text.split("\n")
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key_pos[str(key_node.value)] = at(key_node.start_mark)
             value_pos[str(key_node.value)] = at(value_node.start_mark)
-    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos)
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for item in items:
+                listed = item is not value_node
+                if isinstance(item, yaml.ScalarNode) and (cut := cut_at_comment(str(key_node.value), item, lines, listed)):
+                    warnings.append((at(item.start_mark), cut))
+    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos, tuple(warnings))
 
 
 def _values_are_sound(root: Any, at: Callable[[Any], SourcePos], diags: Collector) -> bool:
@@ -216,14 +236,23 @@ def split_front_matter(text: str, rel: str, diags: Collector,
     if not lines or not _FENCE.match(lines[0]):
         diags.error(SourcePos(rel, 1, 1), "chapter has no front matter: start the file with a line '---', then 'title: ...', then '---'")
         return None
-    for i in range(1, len(lines)):
-        if _CLOSE.match(lines[i]):
-            front = parse_yaml("\n".join(lines[1:i]), SourcePos(rel, 2, 1), diags, cache)
-            if front is None:
-                return None
-            return front, "\n".join(lines[i + 1 :]), i + 2
-    diags.error(SourcePos(rel, 1, 1), "front matter is never closed: add a line '---' after the last key")
-    return None
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    text_at = text_starts(lines, close if close is not None else len(lines))
+    if text_at is not None:  # left open, it would swallow the text up to a scene break, or all of it
+        shown = lines[text_at].strip()
+        diags.error(SourcePos(rel, 1, 1), "front matter is never closed: add a line '---' after the last key, "
+                                          f"before line {text_at + 1} (where the text starts: "
+                                          f"'{shown if len(shown) <= 60 else shown[:57] + '...'}')")
+        close, body_at = text_at - 1, text_at  # the text is still read, so its problems are reported too
+    elif close is None:
+        diags.error(SourcePos(rel, 1, 1), "front matter is never closed: add a line '---' after the last key")
+        return None
+    else:
+        body_at = close + 1
+    front = parse_yaml("\n".join(lines[1:close]), SourcePos(rel, 2, 1), diags, cache)
+    if front is None:
+        return None
+    return front, "\n".join(lines[body_at:]), body_at + 1
 
 
 def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
@@ -257,9 +286,10 @@ def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) ->
         diags.error(SourcePos(display_path(book_path)), "book.yaml not found; create it with at least 'title: ...'")
         return None
     text = read_text(book_path, diags, root)
-    book = parse_yaml(text, SourcePos(display_path(book_path), 1, 1), diags, cache) if text is not None else None
-    if book is None:
-        return None
+    book_pos = SourcePos(display_path(book_path), 1, 1)
+    book = parse_yaml(text, book_pos, diags, cache) if text is not None else None
+    if book is None:  # reported; the chapters are still read, so that their problems are reported too
+        book = YamlBlock({}, {}, {}, book_pos, broken=True)
     chapters = []
     for path in _chapter_paths(root, book, diags):
         rel = display_path(path)

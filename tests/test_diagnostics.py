@@ -50,7 +50,7 @@ def test_unquoted_date_is_kept_as_text(tiny: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(("front", "message"), [
-    ("title: [unclosed\n", "second.md:2:17: error: YAML: expected ',' or ']'"),
+    ("title: [unclosed\n", "second.md:2:8: error: the list opened here is never closed: end it with ']'"),
     ("- a list\n- not a mapping\n", "second.md:2:1: error: front matter must be a mapping"),
     ("title: The Second\nauthor: 42\n", "second.md:3:9: error: 'author' must be text or a list of text"),
 ])
