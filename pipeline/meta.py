@@ -113,13 +113,20 @@ def _default_date() -> str:
 
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens, at most MAX_SLUG characters (cut at a word):
-    the slug names the output files, and a file name has a length limit (255 bytes)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    the slug names the output files, and a file name has a length limit (255 bytes). Other
+    scripts are transliterated ("Война и мир" -> voyna-i-mir), never dropped."""
+    ascii_text = text if text.isascii() else _transliterate(text)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_SLUG:
         cut = slug.rfind("-", 0, MAX_SLUG + 1)
         slug = slug[:cut if cut > MAX_SLUG // 2 else MAX_SLUG].strip("-")
     return slug or "book"
+
+
+def _transliterate(text: str) -> str:
+    from anyascii import anyascii  # imported only for a text that is not ASCII
+
+    return anyascii(unicodedata.normalize("NFC", text))
 
 
 def default_file_as(name: str) -> str:
