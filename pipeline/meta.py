@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 from pipeline.dates import read_date
 from pipeline.diagnostics import Collector, SourcePos
+from pipeline.isbn import ReadIsbn, looks_like_isbn, read_isbn
 from pipeline.model import BookMeta, ChapterMeta, Contributor, Correction, Inline, Trim
 from pipeline.print_profiles import DEFAULT_PAPER, DEFAULT_PROFILE, PAPER_CALIPER_IN, PROFILES, caliper_in
 from pipeline.sources import YamlBlock
@@ -32,7 +33,7 @@ _ROLE_KEYS = {"author": "aut", "editor": "edt", "translator": "trl", "illustrato
 BOOK_KEYS = {
     "title", "subtitle", "author", "editor", "translator", "illustrator", "creator", "contributor",
     "lang", "identifier", "publisher", "date", "description", "subject", "rights", "trim",
-    "chapters", "slug", "cover-image", "note-on-text",
+    "chapters", "slug", "cover-image", "note-on-text", "isbn",
     "print", "paper",  # print profile and paper: pipeline/print_profiles.py
 }
 PEOPLE_KEYS = (*_ROLE_KEYS, "creator", "contributor")
@@ -204,6 +205,34 @@ def _slug(f: _Fields, title: str) -> str:
 DEFAULT_NOTE_ON_TEXT = "The following corrections have been made to the texts."
 
 
+PUBLIC_DOMAIN = "In the public domain."
+_PUBLIC_DOMAIN = re.compile(r"((this|the) (text|work|book) is )?(in the )?public[ -]domain\.?", re.IGNORECASE)
+
+
+def _rights(f: _Fields) -> str:
+    """As written; a text in the public domain said in one way, whichever way it was written."""
+    text = f.text("rights")
+    return PUBLIC_DOMAIN if _PUBLIC_DOMAIN.fullmatch(text) else text
+
+
+def _isbns(f: _Fields) -> dict[str, ReadIsbn]:
+    """The ISBN of `isbn`, and of `identifier` if it is one, checked, each problem at its value.
+    A number is taken as typed (YAML would read 0306406152 as an octal number)."""
+    found = {}
+    for key in ("isbn", "identifier"):
+        value = f.block.data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f.block.written.get(key, str(value))
+        if not isinstance(value, str) or not value.strip() or (key == "identifier" and not looks_like_isbn(value)):
+            if key == "isbn" and value is not None and not isinstance(value, str):
+                f.text(key)  # reports what it is instead of text
+            continue
+        found[key] = read = read_isbn(value, key)
+        if read.problem:
+            f.diags.error(f.block.at(key), read.problem)
+    return found
+
+
 def _chapters_contributors(fronts: Sequence[YamlBlock]) -> tuple[Contributor, ...]:
     """Every chapter's contributors in order, each (name, role) once. Their problems are
     reported by chapter_meta, at each chapter, so none are collected here."""
@@ -222,9 +251,20 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineP
     title = f.text("title", "Untitled", required=True)
     named = any(key in block.data for key in PEOPLE_KEYS)
     contributors = _contributors(f) if named else _chapters_contributors(chapter_fronts)
+    isbns = _isbns(f)
+    isbn = next((r for r in (isbns.get("isbn"), isbns.get("identifier")) if r is not None and r.digits), None)
+    if "identifier" in isbns:  # an ISBN is written as a URN in the metadata, however it was typed
+        identifier = f"urn:isbn:{isbns['identifier'].digits}" if isbns["identifier"].digits else ""
+    else:
+        identifier = f.text("identifier")
     # Content-derived, never random: the same book keeps its identifier across builds.
     seed = "\n".join([title, *(c.name for c in contributors), *chapter_titles])
-    identifier = f.text("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+    identifier = identifier or (f"urn:isbn:{isbn.digits}" if isbn else f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}")
+    date = f.date("date")
+    rights = _rights(f)
+    texts = [_rights(_Fields(front, CHAPTER_KEYS, Collector())) for front in chapter_fronts]
+    if not rights and texts and all(text == PUBLIC_DOMAIN for text in texts):
+        rights = PUBLIC_DOMAIN  # every text says so: so may the book's metadata
     return BookMeta(
         title=title,
         subtitle=f.text("subtitle"),
@@ -232,10 +272,10 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineP
         lang=f.lang("lang", "en"),
         identifier=identifier,
         publisher=f.text("publisher"),
-        date=f.date("date") or _default_date(),
+        date=date or _default_date(),
         description=f.text("description"),
         subjects=f.text_list("subject"),
-        rights=f.text("rights"),
+        rights=rights,
         trim=_trim(f),
         slug=_slug(f, title),
         cover_image=f.text("cover-image"),
@@ -244,6 +284,8 @@ def book_meta(block: YamlBlock, chapter_titles: list[str], parse_inline: InlineP
         print_profile=_print_profile(f),
         paper=_paper(f),
         note_on_text_pos=block.at("note-on-text"),
+        isbn=isbn.printed if isbn else "",
+        date_is_default=not date,
     )
 
 
@@ -273,7 +315,7 @@ def chapter_meta(block: YamlBlock, book: BookMeta, parse_inline: InlineParser, d
         date=f.date("date"),
         publication=parse_inline(f.text("publication"), block.at("publication")),
         source=parse_inline(f.text("source"), block.at("source")),
-        rights=f.text("rights"),
+        rights=_rights(f),
         corrections=_corrections(f),
         publication_pos=block.at("publication"),
         source_pos=block.at("source"),

@@ -232,6 +232,8 @@ class BookMeta:
     print_profile: str = "proof"  # a name in pipeline.print_profiles.PROFILES
     paper: str = "white"  # a paper name or an explicit thickness per page, for the spine
     note_on_text_pos: SourcePos = NO_POS  # where the value starts: normalise/front_matter.py reports there
+    isbn: str = ""  # hyphenated, as the copyright page prints it after "ISBN"
+    date_is_default: bool = False  # no `date` in book.yaml: no year is printed as the book's
 
     @property
     def authors(self) -> tuple[Contributor, ...]:

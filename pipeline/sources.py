@@ -64,6 +64,7 @@ class YamlBlock:
     # Kept with the block (and so in the cache): reported each time the block is read.
     warnings: tuple[tuple[SourcePos, str], ...] = ()
     broken: bool = False  # book.yaml could not be read: it stands empty, its problems already reported
+    written: dict[str, str] = field(default_factory=dict)  # each plain top-level value as typed (0306406152)
 
     def at(self, key: str) -> SourcePos:
         """Where the key's value starts: what a message about the value points at."""
@@ -189,18 +190,20 @@ def _parse_yaml(text: str, pos: SourcePos, diags: Collector) -> YamlBlock | None
     if not isinstance(data, dict):
         diags.error(pos, "front matter must be a mapping of keys to values (key: value)")
         return None
-    key_pos, value_pos, warnings = {}, {}, []
+    key_pos, value_pos, written, warnings = {}, {}, {}, []
     lines = text.split("\n")
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key_pos[str(key_node.value)] = at(key_node.start_mark)
             value_pos[str(key_node.value)] = at(value_node.start_mark)
+            if isinstance(value_node, yaml.ScalarNode) and value_node.style is None:
+                written[str(key_node.value)] = value_node.value
             items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for item in items:
                 listed = item is not value_node
                 if isinstance(item, yaml.ScalarNode) and (cut := cut_at_comment(str(key_node.value), item, lines, listed)):
                     warnings.append((at(item.start_mark), cut))
-    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos, tuple(warnings))
+    return YamlBlock({str(k): v for k, v in data.items()}, key_pos, value_pos, pos, tuple(warnings), written=written)
 
 
 def _values_are_sound(root: Any, at: Callable[[Any], SourcePos], diags: Collector) -> bool:

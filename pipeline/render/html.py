@@ -278,18 +278,20 @@ def copyright_lines(doc: Document) -> list[str]:
     m = doc.meta
     lines = [f"<p><i>{t(m.title)}</i>{': ' + t(m.subtitle) if m.subtitle else ''}</p>"]
     for ch in doc.chapters:
-        date = f", {t(ch.meta.date[:4])}" if ch.meta.date else ""
-        owner = f" \u00a9 {t(byline(ch))}{date}." if ch.meta.authors else (f" ({t(ch.meta.date[:4])})." if date else ".")
-        rights = f" {t(ch.meta.rights)}" if ch.meta.rights else ""
-        lines.append(f"<p>\u201c{t(ch.meta.title)}\u201d{owner}{rights}</p>")
+        # Only what the front matter says: who wrote it, when, and the rights it states. No
+        # copyright is claimed for anyone: a text may be in the public domain, or licensed.
+        said = (f", by {t(byline(ch))}" if ch.meta.authors else "") + (f", {t(ch.meta.date[:4])}" if ch.meta.date else "")
+        rights = f" {t(ch.meta.rights)}" if ch.meta.rights and ch.meta.rights != m.rights else ""
+        if said or rights:
+            lines.append(f"<p>\u201c{t(ch.meta.title)}\u201d{said}.{rights}</p>")
     if m.rights:
         lines.append(f"<p>{t(m.rights)}</p>")
     editors = names(m, "edt")
     if editors:
         lines.append(f"<p>Edited by {t(editors)}.</p>")
-    if m.publisher:
-        lines.append(f"<p>Published by {t(m.publisher)}, {t(m.date[:4])}.</p>")
-    lines.append(f'<p class="identifier">{t(m.identifier)}</p>')
+    if m.publisher:  # the year only when book.yaml gives a date (the default is no one's claim)
+        lines.append(f"<p>Published by {t(m.publisher)}{'' if m.date_is_default else ', ' + t(m.date[:4])}.</p>")
+    lines.append(f'<p class="identifier">{"ISBN " + t(m.isbn) if m.isbn else t(m.identifier)}</p>')
     return lines
 
 
