@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Iterable
 
 
 @dataclass(frozen=True, order=True)
@@ -43,22 +44,46 @@ class ManuscriptError(Exception):
     """The manuscript has problems; raised once with all of them collected."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=lambda d: (d.pos, d.message))
+        self.diagnostics = sorted(unique(diagnostics), key=lambda d: (d.pos, d.message))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+def unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per (position, message), in order; an error wins over a warning. A safety
+    net: each stage reports a problem once, but one text can be walked more than once."""
+    kept: dict[tuple[SourcePos, str], Diagnostic] = {}
+    for d in diagnostics:
+        old = kept.get((d.pos, d.message))
+        if old is None or (d.severity is Severity.ERROR and old.severity is not Severity.ERROR):
+            kept[(d.pos, d.message)] = d
+    return list(kept.values())
+
+
 class Collector:
-    """Gathers diagnostics across stages so an editor sees them all in one pass."""
+    """Gathers diagnostics across stages so an editor sees them all in one pass, each once."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root
         self.items: list[Diagnostic] = []
+        self._at: dict[tuple[SourcePos, str], int] = {}  # (pos, message) -> index in items
+
+    def add(self, d: Diagnostic) -> None:
+        at = self._at.get((d.pos, d.message))
+        if at is None:
+            self._at[(d.pos, d.message)] = len(self.items)
+            self.items.append(d)
+        elif d.severity is Severity.ERROR:  # the same words as a warning before: it counts as an error
+            self.items[at] = d
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for d in diagnostics:
+            self.add(d)
 
     def error(self, pos: SourcePos, message: str) -> None:
-        self.items.append(Diagnostic(Severity.ERROR, pos, message))
+        self.add(Diagnostic(Severity.ERROR, pos, message))
 
     def warning(self, pos: SourcePos, message: str) -> None:
-        self.items.append(Diagnostic(Severity.WARNING, pos, message))
+        self.add(Diagnostic(Severity.WARNING, pos, message))
 
     @property
     def has_errors(self) -> bool:

@@ -125,7 +125,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
                 cache.put("chapter", key, pickle.dumps((chapter, found, indexes), protocol=pickle.HIGHEST_PROTOCOL))
         if key:
             mark(chapter.blocks, key)
-        diags.items.extend(found)
+        diags.extend(found)
         if chapter.id in ids:
             diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{chapter.id}'; rename one")
         ids.add(chapter.id)
