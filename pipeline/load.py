@@ -14,7 +14,8 @@ from pipeline.fingerprint import mark
 from pipeline.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
 from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
-from pipeline.parse import parse_body, parse_inline
+from pipeline.parse import book_references, parse_body, parse_inline
+from pipeline.parse_links import References
 from pipeline.raster import check_cover
 from pipeline.resources import MEDIA_TYPES, ImageResolver
 from pipeline.sources import RawChapter, read_manuscript
@@ -96,11 +97,12 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
     if on_meta is not None:
         on_meta(meta)
+    references = book_references([rc.body for rc in raw.chapters])  # `[label]: address` in any chapter
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
         book_yaml = root / "book.yaml"
         context = digest(pipeline_version(), str(root.resolve()), read_inside(book_yaml, root), repr(titles),
-                         _assets_digest(root, {rc.path for rc in raw.chapters}))
+                         _assets_digest(root, {rc.path for rc in raw.chapters}), repr(sorted(references.items())))
     keys = [digest(context, rc.rel, read_inside(rc.path, root)) if context else "" for rc in raw.chapters]
     cached = [_cached_chapter(cache, key) for key in keys]
     todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
@@ -110,7 +112,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
         from multiprocessing import get_context
 
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
-            results = pool.map(_chapter, *zip(*((root, rc, meta, chapter_passes) for rc in todo)))
+            results = pool.map(_chapter, *zip(*((root, rc, meta, chapter_passes, references) for rc in todo)))
             parsed = dict(zip((rc.path for rc in todo), results))
     chapters: list[Chapter] = []
     ids: set[str] = set()
@@ -119,7 +121,7 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
             chapter, found, indexes = hit
             remember(chapter.blocks, indexes)  # type: ignore[arg-type]
         else:
-            chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes)
+            chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes, references)
             if key and cache is not None:
                 indexes = [block_index(b) for b in chapter.blocks]
                 cache.put("chapter", key, pickle.dumps((chapter, found, indexes), protocol=pickle.HIGHEST_PROTOCOL))
@@ -133,14 +135,15 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     return Document(meta=meta, chapters=tuple(chapters))
 
 
-def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool) -> tuple[Chapter, list[Diagnostic]]:
+def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool,
+             references: References) -> tuple[Chapter, list[Diagnostic]]:
     """One chapter file -> Chapter, with the problems found in it."""
     diags = Collector()
     images = ImageResolver(root, diags)
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     cm = chapter_meta(rc.front, meta, inline, diags)
     image = lambda src, alt, title, pos, path=rc.path: images(src, alt, title, path, pos)  # noqa: E731
-    blocks = parse_body(rc.body, rc.rel, rc.body_line, diags, image)
+    blocks = parse_body(rc.body, rc.rel, rc.body_line, diags, image, references)
     chapter = Chapter(id=slugify(rc.path.stem), meta=cm, blocks=blocks, pos=SourcePos(rc.rel, 1, 1))
     _check_corrections(rc, chapter, diags)
     return (normalise_chapter(chapter) if chapter_passes else chapter), diags.items

@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from collections import Counter
 from typing import Callable
 
 import markdown
+from markdown.blockprocessors import ReferenceProcessor
 from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.fenced_code import FencedCodeExtension
@@ -21,17 +21,23 @@ from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
 from markdown.extensions.md_in_html import MarkdownInHtmlExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import (
+    IMAGE_REFERENCE_RE, REFERENCE_RE, ImageReferenceInlineProcessor, InlineProcessor, ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor, ShortReferenceInlineProcessor,
+)
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.locate import Locator
 from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
-    Link, ListBlock, Note, Para, SceneBreak, Span, Strong, Text,
+    Link, ListBlock, Para, SceneBreak, Span, Strong, Text,
 )
 from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
-from pipeline.parse_raw import RawHtmlConverter, with_attrs
+from pipeline.parse_links import References, kept_as_text, span_attrs, undefined, use_needle
+from pipeline.parse_links import book_references as book_definitions
+from pipeline.parse_notes import NoteCalls
+from pipeline.parse_raw import RawHtmlConverter, stand_in, with_attrs
 from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag
 
 # Given (src, alt, title, pos), the Image, or what stands in for a refused one.
@@ -46,32 +52,62 @@ def extensions() -> list[Extension]:
             SaneListExtension(), TableExtension()]
 
 
-_STRAY = re.compile("[\x02\x03]")
 _BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "div", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "figure"}
-_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 _AMP = markdown.util.AMP_SUBSTITUTE
 _RAW = markdown.util.HTML_PLACEHOLDER_RE  # raw HTML that Python-Markdown set aside
 
 
-class _BracketedSpan(InlineProcessor):
-    """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>."""
+# Set by the inline processors below for the walker, under names no markup can write (a space).
+_USE = " use"  # the source text of a reference use or of markup kept as text: where it stands
+_WARN = " warn"  # on a <span> of text kept as written: the warning at _USE
 
-    ATTR = re.compile(r"""([#.])([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|\S+)""")
+
+def _kept(text: str, warning: str) -> etree.Element:
+    el = etree.Element("span", {_USE: use_needle(text), _WARN: warning})
+    el.text = text
+    return el
+
+
+class _BracketedSpan(InlineProcessor):
+    """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>; braces that hold
+    anything but attributes (`[22-23]{smith.1899}`) are text, as in pandoc, with a warning."""
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
-        el = etree.Element("span")
+        attrs, word = span_attrs(m.group(2))
+        if word:
+            return _kept(m.group(0), kept_as_text(m.group(0), word)), m.start(0), m.end(0)
+        el = etree.Element("span", attrs)
         el.text = m.group(1)
-        classes = []
-        for sigil, name, key, value in self.ATTR.findall(m.group(2)):
-            if sigil == "#":
-                el.set("id", name)
-            elif sigil == ".":
-                classes.append(name)
-            elif key:
-                el.set(key, value.strip("\"'"))
-        if classes:
-            el.set("class", " ".join(classes))
         return el, m.start(0), m.end(0)
+
+
+def _marked(base: type[ReferenceInlineProcessor], full: bool) -> type[ReferenceInlineProcessor]:
+    """Python-Markdown's reference processor `base`, marking each use with its source text, so
+    that a problem with its address is reported at the use (not at an earlier inline link to the
+    same address); with `full` ([text][label], [text][]), one to no definition is a warning."""
+
+    class Marked(base):  # type: ignore[valid-type,misc]
+        def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
+            self.wanted, end, handled = super().evalId(data, index, text)
+            return self.wanted, end, handled
+
+        def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:
+            el, start, end = super().handleMatch(m, data)
+            if start is None or end is None:
+                return el, start, end
+            if el is None:
+                return (_kept(data[start:end], undefined(self.wanted, self.md.references)) if full else None), start, end
+            el.set(_USE, use_needle(data[start:end]))
+            return el, start, end
+
+    return Marked
+
+
+_REFERENCES = [(name, _marked(base, full), pattern, priority) for name, base, full, pattern, priority in (
+    ("reference", ReferenceInlineProcessor, True, REFERENCE_RE, 170),  # Python-Markdown's own priorities
+    ("image_reference", ImageReferenceInlineProcessor, True, IMAGE_REFERENCE_RE, 140),
+    ("short_reference", ShortReferenceInlineProcessor, False, REFERENCE_RE, 130),  # `[sic]` is text
+    ("short_image_ref", ShortImageReferenceInlineProcessor, False, IMAGE_REFERENCE_RE, 125))]
 
 
 class _Capture(Treeprocessor):
@@ -106,8 +142,11 @@ def _convert(md: markdown.Markdown, capture: _Capture, text: str, loc: Locator, 
         diags.error(loc.pos_of(0), BLOCK_MESSAGE)
 
 
-def _new_markdown() -> tuple[markdown.Markdown, _Capture]:
+def _new_markdown(references: References | None = None) -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=extensions())
+    md.references.update(references or {})  # the book's; the chapter's own replace them as they are read
+    for name, marked, pattern, priority in _REFERENCES:
+        md.inlinePatterns.register(marked(pattern, md), name, priority)
     md.ESCAPED_CHARS.extend(['"', "'"])  # as pandoc and Python-Markdown's smarty: \" is a straight quote
     # Before links (160), so [text]{...} is a span and not a failed reference link.
     # '[' not after '!': written '[' first, as a literal the regex engine scans for quickly (a
@@ -154,15 +193,14 @@ def _plain(el: etree.Element) -> str:
     return _clean("".join(el.itertext()))
 
 
-class _Walker(RawHtmlConverter, NestingGuard):
+class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
     def __init__(self, locator: Locator, diags: Collector, image: ImageFn | None = None,
                  stash: list[str] | None = None) -> None:
         self.loc, self.diags = locator, diags
         self.image = image
         self.stash = stash or []
         self.raw = 0  # > 0 while converting raw HTML: the safe list applies
-        self.definitions: dict[str, etree.Element] = {}
-        self.called: Counter[str] = Counter()
+        self.start_notes(etree.Element("div"))  # parse_body starts them with the chapter's notes
 
     # -- inlines -----------------------------------------------------------
 
@@ -184,8 +222,7 @@ class _Walker(RawHtmlConverter, NestingGuard):
         # A literal '[^x]' left in the text (checked before unescaping, so '\\[^x]' is fine)
         # is a call of a note that has no definition.
         for m in re.finditer(r"\[\^([^\]]*)\]", text):
-            pos = self.loc.find(f"[^{m.group(1)}]", advance=False)
-            self.diags.error(pos, f"footnote [^{m.group(1)}] has no definition; add a line '[^{m.group(1)}]: text of the note'")
+            self.undefined_note(m.group(1))
         parts = _RAW.split(text)
         self.saw_raw(parts)
         tokens: list[Inline | int] = []
@@ -196,23 +233,19 @@ class _Walker(RawHtmlConverter, NestingGuard):
                 tokens.extend(_texts(p))
         return tokens
 
-    def _check_text(self, items: list[Inline]) -> list[Inline]:
-        for item in items:
-            if isinstance(item, Text) and _STRAY.search(item.text):
-                m = _STRAY.search(item.text)
-                self.diags.error(self.loc.find(item.text[: m.start()][-30:], advance=False),
-                                 "raw HTML here is not supported; write it in Markdown")
-        return items
-
     def inline(self, el: etree.Element) -> list[Inline]:
         tag = el.tag
         if tag == "sup" and len(el) == 1 and "footnote-ref" in (el[0].get("class") or ""):
             return [self.note_call(el[0])]
+        use, warning = el.attrib.pop(_USE, None), el.attrib.pop(_WARN, None)
+        if warning is not None:  # markup that is kept as the text it was written as
+            self.diags.warning(self.loc.find(use or "", advance=False), warning)
+            return list(self.inlines(el))
         self.written_attrs(el)
         if self.raw:
             pos = self.loc.find(f"<{tag}", advance=False)
             if not check_tag(tag, pos, self.diags):
-                return []
+                return stand_in(tag, el.attrib)
             if tag not in INLINE_TAGS:
                 self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph")
                 return []
@@ -226,11 +259,11 @@ class _Walker(RawHtmlConverter, NestingGuard):
             return [Strong(self.inlines(el), _attrs(el))]
         if tag == "code":
             return [Code(self._code_text(el))]
-        if tag == "a":
-            pos = self.loc.find(f"]({el.get('href', '')}", advance=False)
-            return [Link(el.get("href", ""), self.inlines(el), el.get("title", ""), pos)]
+        if tag == "a":  # (an e-mail autolink's address is in character references: _clean reads them)
+            href = _clean(el.get("href", ""))
+            return [Link(href, self.inlines(el), el.get("title", ""), self.loc.find(use or f"]({href}", advance=False))]
         if tag == "img":
-            return [self.image_of(el)]
+            return [self.image_of(el, use)]
         if tag == "br":
             return [LineBreak()]
         if tag == "span":
@@ -238,9 +271,9 @@ class _Walker(RawHtmlConverter, NestingGuard):
         self.diags.error(self.loc.find(_plain(el), advance=False), f"<{tag}> is not supported in running text")
         return list(self.inlines(el))
 
-    def image_of(self, el: etree.Element) -> Inline:
-        src = el.get("src", "")
-        pos = self.loc.find(f"]({src}", advance=False)
+    def image_of(self, el: etree.Element, use: str | None = None) -> Inline:
+        src = _clean(el.get("src", ""))
+        pos = self.loc.find(use or el.attrib.pop(_USE, None) or f"]({src}", advance=False)
         if self.image is None:
             self.diags.error(pos, "images are not allowed here")
             return Text(el.get("alt", ""))
@@ -250,14 +283,6 @@ class _Walker(RawHtmlConverter, NestingGuard):
         """Python-Markdown keeps code HTML-escaped (&amp;); raw HTML read by lxml is not."""
         text = el.text or ""
         return text if self.raw else html.unescape(_clean(text))
-
-    def note_call(self, a: etree.Element) -> Note:
-        label = a.get("href", "").split(":", 1)[-1]
-        self.called[label] += 1
-        pos = self.loc.find(f"[^{label}]")
-        definition = self.definitions.get(label)
-        blocks = self.note_text(label, pos, lambda: self.blocks(definition)) if definition is not None else ()
-        return Note(label=label, blocks=blocks, pos=pos)
 
     # -- blocks ------------------------------------------------------------
 
@@ -335,41 +360,25 @@ class _Walker(RawHtmlConverter, NestingGuard):
         return self._mixed(li)
 
 
-def _collect_definitions(root: etree.Element) -> dict[str, etree.Element]:
-    found: dict[str, etree.Element] = {}
-    for div in root.iter("div"):
-        if "footnote" not in (div.get("class") or "").split():
-            continue
-        for li in div.iter("li"):
-            label = li.get("id", "").split(":", 1)[-1]
-            for a in list(li.iter("a")):
-                if "footnote-backref" in (a.get("class") or ""):
-                    for parent in li.iter():
-                        if a in list(parent):
-                            parent.remove(a)
-            found[label] = li
-    return found
+def book_references(bodies: list[str]) -> References:
+    """parse_links.book_references, with Python-Markdown's own pattern of a definition."""
+    return book_definitions(bodies, ReferenceProcessor.RE)
 
 
 def parse_body(text: str, path: str, first_line: int, diags: Collector,
-               image: ImageFn | None = None) -> tuple[Block, ...]:
-    """Parse a chapter body; `first_line` is the file line the body starts on."""
-    md, capture = _new_markdown()
+               image: ImageFn | None = None, references: References | None = None) -> tuple[Block, ...]:
+    """Parse a chapter body; `first_line` is the file line the body starts on; `references`
+    are the book's link reference definitions (book_references)."""
+    md, capture = _new_markdown(references)
     loc = Locator(text, path, first_line)
     _convert(md, capture, text, loc, diags)
     if capture.root is None:  # blank text: Python-Markdown runs no tree processor
         return ()
     walker = _Walker(loc, diags, image, md.htmlStash.rawHtmlBlocks)
-    walker.definitions = _collect_definitions(capture.root)
-
-    defined = Counter(m.group(1) for m in _DEFINITION.finditer(text))
-    for label, count in defined.items():
-        if count > 1:
-            diags.error(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined {count} times; keep one definition")
+    walker.start_notes(capture.root)
+    walker.check_labels(text)
     blocks = walker.blocks(capture.root)
-    for label in walker.definitions:
-        if label not in walker.called and not walker.told:  # (past a limit, notes go uncalled)
-            diags.warning(loc.find(f"[^{label}]:", advance=False), f"footnote [^{label}] is defined but never called")
+    walker.uncalled()
     return blocks
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from typing import Any
+from typing import Any, Mapping
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
-from pipeline.rawhtml import COMMON_ATTRS, INLINE_TAGS, TAG_ATTRS, allowed_attrs, check_tag, read_tag
+from pipeline.rawhtml import COMMON_ATTRS, INLINE_TAGS, TAG_ATTRS, VOID_TAGS, allowed_attrs, check_tag, read_tag
 
 
+_STRAY = re.compile("[\x02\x03]")
 _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 # In a raw HTML block: comments (left out, as documented), CDATA and processing instructions.
@@ -44,9 +45,16 @@ class RawHtmlConverter:
         raise NotImplementedError
 
     def _nest(self, tokens: list[Inline | int]) -> list[Inline]:
-        """Inline raw HTML arrives as separate opening and closing tags: pair them into elements."""
+        """Inline raw HTML arrives as separate opening and closing tags: pair them into elements.
+        A removed element (<script>...</script>) is a frame named '!script' that takes all up to
+        its closing tag and is then thrown away."""
         stack: list[tuple[str, dict[str, str], list[Inline], SourcePos]] = [("", {}, [], SourcePos(""))]
         for token in tokens:
+            if stack[-1][0].startswith("!"):
+                if isinstance(token, int) and read_tag(self.stash[token] if token < len(self.stash) else "")[:2] == (
+                        "close", stack[-1][0][1:]):
+                    stack.pop()
+                continue
             if not isinstance(token, int):
                 stack[-1][2].append(token)
                 continue
@@ -63,10 +71,16 @@ class RawHtmlConverter:
             pos = self.loc.find(raw, advance=False)
             if kind == "comment":
                 continue
-            if kind == "other" or not check_tag(tag, pos, self.diags):
-                if kind == "other":
-                    self.diags.error(pos, f"raw HTML '{raw[:40]}' is not understood here")
+            if kind == "other":
+                self.diags.error(pos, f"raw HTML '{raw[:40]}' is not understood here")
                 continue
+            if kind != "close" and not check_tag(tag, pos, self.diags):
+                stack[-1][2].extend(stand_in(tag, attrs))
+                if kind == "open" and tag not in VOID_TAGS:
+                    stack.append((f"!{tag}", {}, [], pos))
+                continue
+            if kind == "close" and tag not in INLINE_TAGS:
+                continue  # the end of an element refused at its start
             if tag not in INLINE_TAGS:
                 self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own")
             elif kind == "void" or tag == "br":
@@ -81,9 +95,19 @@ class RawHtmlConverter:
                 self.diags.error(pos, f"</{tag}> closes no open <{tag}>")
         while len(stack) > 1:
             name, _, kids, at = stack.pop()
+            if name.startswith("!"):  # removed to the end of the text (and reported)
+                continue
             self.diags.error(at, f"<{name}> is never closed")
             stack[-1][2].extend(kids)
         return stack[0][2]
+
+    def _check_text(self, items: list[Inline]) -> list[Inline]:
+        """Placeholders of raw HTML that Python-Markdown left where it could not set it aside."""
+        for item in items:
+            if isinstance(item, Text) and (m := _STRAY.search(item.text)):
+                self.diags.error(self.loc.find(item.text[: m.start()][-30:], advance=False),
+                                 "raw HTML here is not supported; write it in Markdown")
+        return items
 
     def _element(self, tag: str, kept: dict[str, str], kids: tuple[Inline, ...], pos: SourcePos) -> Inline:
         at = Attrs(kept.get("id", ""), tuple(kept.get("class", "").split()), kept.get("lang", ""))
@@ -93,8 +117,8 @@ class RawHtmlConverter:
             return Strong(kids, at)
         if tag == "code":
             return Code("".join(k.text for k in kids if isinstance(k, Text)))
-        if tag == "a":
-            return Link(kept.get("href", ""), kids, kept.get("title", ""), pos)
+        if tag == "a" and kept.get("href"):
+            return Link(kept["href"], kids, kept.get("title", ""), pos)
         if tag in ("sup", "sub", "small", "abbr"):
             return Phrase(tag, kids, kept.get("title", ""))
         return Span(at, kids)
@@ -196,6 +220,12 @@ class RawHtmlConverter:
                 body.append(row(part))
         return Table(tuple(head), tuple(body), caption, pos)
 
+
+
+def stand_in(tag: str, attrs: Mapping[str, str]) -> list[Inline]:
+    """What is left of an element removed from the text: a picture's alt text, set as a remote
+    picture's is (pipeline.resources)."""
+    return [Span(Attrs(classes=("missing-image",)), (Text(attrs["alt"]),))] if tag == "img" and attrs.get("alt") else []
 
 
 def with_attrs(el: etree.Element, kept: dict[str, str]) -> etree.Element:

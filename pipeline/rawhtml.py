@@ -1,9 +1,10 @@
 """Raw HTML in a manuscript: a documented safe list, everything else refused.
 
-Elements that can run code or pull in other documents are errors and never
-reach an output; so are event-handler attributes and javascript:, file:,
-data: or vbscript: URLs. Other attributes outside the list are dropped with a
-warning. Elements outside the list are errors.
+Elements that can run code or pull in other documents never reach an output: they are removed,
+with what they hold, and a warning at their line (an error under --strict), so that a pasted
+web page still makes a book and the editor a list of what was left out. So are event-handler
+attributes and javascript:, file:, data: or vbscript: URLs. Other attributes outside the list
+are dropped with a warning. Other elements outside the list are errors.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "link", "meta"
 COMMON_ATTRS = {"class", "id", "lang"}
 TAG_ATTRS = {"abbr": {"title"}, "th": {"colspan", "rowspan", "align"}, "td": {"colspan", "rowspan", "align"},
              "a": {"href", "title"}, "ol": {"start"}}
-UNSAFE_URL = re.compile(r"^\s*(javascript|file|data|vbscript):", re.IGNORECASE)
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+             "track", "wbr"}  # no closing tag: nothing inside them to remove
+_UNSAFE_URL = re.compile(r"^(javascript|file|data|vbscript):", re.IGNORECASE)
+_SKIPPED = str.maketrans("", "", "\t\n\r")  # what a browser skips anywhere in a URL (java\tscript: runs)
+_LEADING = "".join(map(chr, range(0x21)))  # and before it: controls and spaces
+UNSAFE_SCHEMES = "javascript:, vbscript:, file: and data:"
+
+
+def unsafe_url(url: str) -> bool:
+    """A URL that could run code or reach the reader's own files."""
+    return bool(_UNSAFE_URL.match(url.translate(_SKIPPED).lstrip(_LEADING)))
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
 
@@ -33,9 +44,10 @@ def allowed_attrs(tag: str, attrs: dict[str, str], pos: SourcePos, diags: Collec
     for name, value in attrs.items():
         name = name.lower()
         if name.startswith("on"):
-            diags.error(pos, f"<{tag} {name}=...>: event-handler attributes are not allowed")
-        elif UNSAFE_URL.match(value or ""):
-            diags.error(pos, f"<{tag} {name}=\"{(value or '')[:30]}\">: javascript:, file:, data: and vbscript: URLs are not allowed")
+            diags.warning(pos, f"<{tag} {name}=...>: event-handler attribute removed (it would run code)")
+        elif unsafe_url(value or ""):
+            diags.warning(pos, f"<{tag} {name}=\"{(value or '')[:30]}\">: attribute removed ({UNSAFE_SCHEMES} "
+                               "URLs could run code or reach the reader's files)")
         elif name == "style" and tag in ("th", "td") and _ALIGN.search(value or ""):
             kept["align"] = _ALIGN.search(value).group(1)  # what Markdown's pipe tables write
         elif name in COMMON_ATTRS or name in TAG_ATTRS.get(tag, set()):
@@ -46,11 +58,14 @@ def allowed_attrs(tag: str, attrs: dict[str, str], pos: SourcePos, diags: Collec
 
 
 def check_tag(tag: str, pos: SourcePos, diags: Collector) -> bool:
-    """True if the element may be converted; reports it otherwise."""
+    """True if the element may be converted; reports it otherwise (removed, or an error)."""
     if tag in SAFE_TAGS:
         return True
-    if tag in DANGEROUS_TAGS:
-        diags.error(pos, f"<{tag}> is not allowed in a manuscript" + (" (write images as ![alt](file))" if tag == "img" else ""))
+    if tag == "img":
+        diags.warning(pos, "<img> removed (its alt text stands in): write pictures as ![alt](file), with a file "
+                           "in the manuscript folder")
+    elif tag in DANGEROUS_TAGS:
+        diags.warning(pos, f"<{tag}> removed, with all it holds: it could run code or load other pages")
     else:
         diags.error(pos, f"<{tag}> is not in the safe list of HTML elements ({', '.join(sorted(SAFE_TAGS))})")
     return False

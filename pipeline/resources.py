@@ -2,7 +2,10 @@
 
 Nothing outside the manuscript folder is read (`..`, absolute paths and symlinks
 are resolved before the check) and nothing is fetched from the network: a remote
-image is dropped with a warning and its alt text stands in its place.
+image, or one whose address is not a file at all (`data:`, `javascript:`), is
+dropped with a warning and its alt text stands in its place. A file that is named
+but missing, unreadable or outside the folder is an error: the editor meant a
+picture that the book would lack.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pipeline.meta import slugify
 from pipeline.model import Image, Inline, Span, Attrs, Text
 from pipeline.raster import check_raster
 from pipeline.files import Refused, read_regular
+from pipeline.suggest import did_you_mean
 from pipeline.svg import SvgRefused, sanitise
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -35,7 +39,8 @@ class ImageResolver:
                 self.diags.warning(pos, f"remote image '{src}' is not fetched; its alt text stands in its place "
                                         "(download it into the manuscript folder to include it)")
             else:
-                self.diags.error(pos, f"image '{src[:60]}' uses a URL scheme that is not allowed; name a file in the manuscript folder")
+                self.diags.warning(pos, f"image '{src[:60]}' is not a file, so it is left out and its alt text stands "
+                                        "in its place (save the picture into the manuscript folder and name it)")
             return stand_in
         path = Path(unquote(urlsplit(src).path if src.lower().startswith("file:") else src))
         path = (chapter.parent / path).resolve()
@@ -43,7 +48,7 @@ class ImageResolver:
             self.diags.error(pos, f"image '{src}' lies outside the manuscript folder; copy it into the folder")
             return stand_in
         if not path.exists():
-            self.diags.error(pos, f"image '{src}' not found")
+            self.diags.error(pos, f"image '{src}' not found{self._near(src, path)}")
             return stand_in
         if path.suffix.lower() not in MEDIA_TYPES:
             self.diags.error(pos, f"image '{src}' is not one of {', '.join(MEDIA_TYPES)}")
@@ -61,6 +66,16 @@ class ImageResolver:
         digest = hashlib.sha256(data).hexdigest()[:12]
         href = f"images/{digest}-{slugify(path.stem)}{path.suffix.lower()}"
         return Image(str(path), href, alt, title, pos)
+
+    @staticmethod
+    def _near(src: str, path: Path) -> str:
+        """'; did you mean ...' for a file beside the named one with nearly its name, written as src was."""
+        try:
+            names = [entry.name for entry in path.parent.iterdir()]
+        except OSError:
+            return ""
+        folder = src[: len(src) - len(path.name)] if src.endswith(path.name) else ""
+        return did_you_mean(path.name, names, "'" + folder.replace("{", "{{").replace("}", "}}") + "{}'")
 
     def _drawable(self, data: bytes, suffix: str, src: str, pos: SourcePos) -> bool:
         """The image is what its name says and safe to carry; the outputs take an SVG as sanitised."""

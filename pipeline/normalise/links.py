@@ -1,5 +1,11 @@
 """Links inside the book: `other.md#some-id`, `other.md` and `#some-id` become '#target-id',
-checked to exist; each renderer then points them at the right file. External links stay."""
+checked to exist; each renderer then points them at the right file. External links stay.
+
+A link that cannot work in a book loses its address and keeps its text, with a warning: one
+that could run code ({UNSAFE}), a site-relative one (`/about`), one to a file that is not a
+chapter (`images/map.png`). A link to a chapter or an id that does not exist is an error, with
+a suggestion when a name is nearly right.
+"""
 
 from __future__ import annotations
 
@@ -12,37 +18,62 @@ from pipeline.chapter_index import all_ids, chapter_index
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
 from pipeline.normalise.front_matter import map_meta_texts
-from pipeline.walk import map_inline_seqs, replace_changed
+from pipeline.rawhtml import UNSAFE_SCHEMES, unsafe_url
+from pipeline.resources import MEDIA_TYPES
+from pipeline.suggest import did_you_mean
+from pipeline.walk import map_inline_seqs, plain_text, replace_changed
+
+__doc__ = __doc__.replace("{UNSAFE}", UNSAFE_SCHEMES)
 
 _EXTERNAL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:|//)")
-_UNSAFE = ("javascript:", "file:", "data:", "vbscript:")
+_CHAPTER_SUFFIXES = ("", ".md", ".markdown")  # what names a chapter file, or was meant to
 
 
 def resolve_links(doc: Document, diags: Collector) -> Document:
     ids = all_ids(doc)
     files = {PurePosixPath(ch.pos.path).name: ch.id for ch in doc.chapters}
 
-    def target(link: Link, chapter_id: str) -> str:
+    def target(link: Link, chapter_id: str) -> str | None:
+        """The link's new address, or None to keep only its text."""
         url = link.url.strip()
-        if url.lower().startswith(_UNSAFE):
-            diags.error(link.pos, f"link '{url[:40]}' uses a URL scheme that is not allowed")
-            return "#"
+        if unsafe_url(url):
+            diags.warning(link.pos, f"link '{url[:40]}' removed, its text kept: {UNSAFE_SCHEMES} addresses could "
+                                    "run code or reach the reader's files")
+            return None
         if _EXTERNAL.match(url):
             return url
+        if url.startswith("/"):
+            diags.warning(link.pos, f"link to '{url[:60]}' is site-relative: it has no meaning in a book, so the "
+                                    "link is left out and its text kept (write the full address, https://...)")
+            return None
         file, _, fragment = unquote(url).partition("#")
         chapter = files.get(PurePosixPath(file).name) if file else chapter_id
+        if chapter is None and PurePosixPath(file).suffix.lower() not in _CHAPTER_SUFFIXES:
+            show = (f" (to show the picture, write ![{plain_text(link.inlines)}]({url}))"
+                    if PurePosixPath(file).suffix.lower() in MEDIA_TYPES else "")
+            diags.warning(link.pos, f"link to '{file}': the book can link only to its chapters, so the link is "
+                                    f"left out and its text kept{show}")
+            return None
         if chapter is None:
-            diags.error(link.pos, f"link to '{file}': no chapter file of that name in the manuscript")
+            hint = did_you_mean(PurePosixPath(file).name, files) or (
+                f"; did you mean '{file}.md'?" if f"{PurePosixPath(file).name}.md" in files else "")
+            diags.error(link.pos, f"link to '{file}': no chapter file of that name in the manuscript{hint}")
             return url
         wanted = fragment or chapter
         if wanted not in ids:
-            diags.error(link.pos, f"link to '{url}': no heading or span has the id '{wanted}'")
+            prefix = f"{file}#" if file else "#"
+            diags.error(link.pos, f"link to '{url}': no heading or span has the id '{wanted}'"
+                                  + did_you_mean(wanted, ids, f"'{prefix}{{}}'"))
             return url
         return f"#{wanted}"
 
+    def resolved(link: Link, cid: str) -> tuple[Inline, ...]:
+        url = target(link, cid)
+        return link.inlines if url is None else (replace_changed(link, url=url),)
+
     def fix(items: tuple[Inline, ...], cid: str) -> tuple[Inline, ...]:
-        return _deep(items, lambda seq: tuple(replace_changed(i, url=target(i, cid)) if isinstance(i, Link) else i
-                                              for i in seq))
+        return _deep(items, lambda seq: tuple(new for i in seq
+                                              for new in (resolved(i, cid) if isinstance(i, Link) else (i,))))
 
     chapters = []
     for ch in doc.chapters:
