@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.chapter_index import block_index, remember
+from pipeline.chapter_size import check_chapter_sizes
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.files import Refused, read_inside, read_regular, tree_files
 from pipeline.fingerprint import mark
@@ -83,13 +84,15 @@ def _cached_chapter(cache: Cache | None, key: str) -> tuple[Chapter, list[Diagno
 
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
          jobs: int = 1, on_meta: Callable[[BookMeta], None] | None = None) -> Document | None:
-    """Read and parse; returns None only when nothing could be read at all. With chapter_passes,
-    each chapter also goes through the one-chapter normalisation passes, and with a cache that
-    result is kept per chapter, keyed by everything it was made from. With jobs > 1, chapters
-    not in the cache are parsed in that many processes when the book is large enough to gain.
+    """Read and parse; returns None only when nothing could be read at all or a chapter is too
+    big to lay out (chapter_size). With chapter_passes, each chapter also goes through the
+    one-chapter normalisation passes, and with a cache that result is kept per chapter, keyed
+    by everything it was made from. With jobs > 1, chapters not in the cache are parsed in
+    that many processes when the book is large enough to gain.
     `on_meta` is given the book's metadata before the chapters are read (build starts the cover)."""
     raw = read_manuscript(root, diags, cache)
-    if raw is None:
+    # A chapter too big to lay out is not parsed either: the error says to split it first.
+    if raw is None or not check_chapter_sizes(raw.chapters, diags):
         return None
     titles = [t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731

@@ -28,7 +28,7 @@ from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
 from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import footnote_fit, html
+from pipeline.render import footnote_fit, html, page_refs
 from pipeline.render import pdf_sections as sections
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
@@ -247,6 +247,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     source = print_html(doc)
     fixes = ""
     footnote_fit.install()
+    page_refs.install()  # else writing the tags takes time quadratic in the pages
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0
     try:

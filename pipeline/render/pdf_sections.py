@@ -121,7 +121,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
-    from pipeline.render import folios
+    from pipeline.render import folios, page_refs
     from pipeline.render.footnote_fit import break_rules, find_displaced, install
     from pipeline.render.layout_facts import layout_facts
 
@@ -132,6 +132,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
     install()
+    page_refs.install()  # else writing a long chapter's tags takes time quadratic in its pages
     try:
         # Known fixes are where an earlier search ended: one layout gives what that search gave,
         # even when it stopped at MAX_LAYOUTS with a note still displaced.
