@@ -15,7 +15,9 @@ from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
-from pipeline.rawhtml import COMMON_ATTRS, INLINE_TAGS, TAG_ATTRS, VOID_TAGS, allowed_attrs, check_tag, read_tag
+from pipeline.rawhtml import (
+    COMMON_ATTRS, INLINE_TAGS, SAFE_TAGS, TAG_ATTRS, VOID_TAGS, allowed_attrs, check_tag, read_tag,
+)
 
 
 _STRAY = re.compile("[\x02\x03]")
@@ -79,8 +81,8 @@ class RawHtmlConverter:
                 if kind == "open" and tag not in VOID_TAGS:
                     stack.append((f"!{tag}", {}, [], pos))
                 continue
-            if kind == "close" and tag not in INLINE_TAGS:
-                continue  # the end of an element refused at its start
+            if kind == "close" and tag not in SAFE_TAGS:
+                continue  # the end of an element refused at its start: reported there
             if tag not in INLINE_TAGS:
                 self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own")
             elif kind == "void" or tag == "br":
