@@ -12,6 +12,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
 from PIL import Image
 
@@ -60,6 +61,7 @@ def test_an_email_autolink_is_a_readable_mailto_link_in_both_outputs(
     assert code == 0, err
     assert '<a href="mailto:someone@example.net">someone@example.net</a>' in xhtml(out)
     assert pdf_uris(out) == ["mailto:someone@example.net"]
+    assert "someone@example.net" in "".join(page.extract_text() for page in pypdf.PdfReader(out / f"{SLUG}.pdf").pages)
 
 
 def test_a_site_relative_link_is_a_warning_and_keeps_its_text(
