@@ -82,7 +82,9 @@ def test_nesting_the_text_check_misses_is_still_an_error(tiny: Path, tmp_path: P
     """Python-Markdown's own RecursionError, were the look at the text to miss a nesting: an
     error at the start of the text, not a traceback."""
     monkeypatch.setattr(nesting, "too_deep_at", lambda text, limit=B: None)
-    first = _body(tiny, "".join("    " * i + "- x\n" for i in range(1000)))
+    # 2,000 Markdown-in-HTML divs: Python-Markdown's md_in_html recurses once a level (small
+    # enough to stay under the chapter size limit, unlike a 1,000-deep indented list)
+    first = _body(tiny, '<div markdown="1">\n\n' * 2000 + "x\n\n" + "</div>\n\n" * 2000)
     _refused(tiny, tmp_path, capsys, "second.md", first - 2, 1, DEEP)
 
 
