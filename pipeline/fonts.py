@@ -1,36 +1,33 @@
-"""The book face: EB Garamond from Debian's fonts-ebgaramond, as @font-face rules."""
+"""The book face: EB Garamond 1.003, four static faces kept in fonts/eb-garamond/, as @font-face rules.
+
+The files are part of the repository (see fonts/eb-garamond/README.md for their source and
+SHA256SUMS): the PDF's bytes depend on the fonts' bytes, so no system font is used for the book.
+"""
 
 from __future__ import annotations
 
 import functools
-import shutil
-import subprocess
 from pathlib import Path
 
-FONT_DIR = Path("/usr/share/fonts/opentype/ebgaramond")
-# (file, weight, style): the 12-point optical size, the one drawn for text.
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts" / "eb-garamond"
+# (file, weight, style): regular, italic, bold, bold italic. The bold faces draw every character
+# that the regular and italic draw (tests/test_fonts_coverage.py).
 FACES = (
-    ("EBGaramond12-Regular.otf", "normal", "normal"),
-    ("EBGaramond12-Italic.otf", "normal", "italic"),
-    ("EBGaramond12-Bold.otf", "bold", "normal"),
+    ("EBGaramond-Regular.ttf", "normal", "normal"),
+    ("EBGaramond-Italic.ttf", "normal", "italic"),
+    ("EBGaramond-Bold.ttf", "bold", "normal"),
+    ("EBGaramond-BoldItalic.ttf", "bold", "italic"),
 )
 REGULAR = FACES[0][0]
 
 
 def font_dir() -> Path:
-    """Folder holding the EB Garamond 12 OTFs: Debian's path first, then fontconfig's answer."""
-    if all((FONT_DIR / name).is_file() for name, _, _ in FACES):
-        return FONT_DIR.resolve()
-    candidates = [FONT_DIR]
-    if fc_match := shutil.which("fc-match"):
-        found = subprocess.run([fc_match, "-f", "%{file}", "EB Garamond 12:style=Regular"],
-                               capture_output=True, text=True, check=False).stdout
-        candidates.append(Path(found).parent)  # fc-match falls back to any font: checked below
-    for folder in candidates:
-        if all((folder / name).is_file() for name, _, _ in FACES):
-            return folder.resolve()
-    raise RuntimeError("EB Garamond (EBGaramond12-*.otf) is not installed: run 'make setup', "
-                       "which installs the Debian package fonts-ebgaramond")
+    """Folder holding the four faces (in the pipeline's own tree, beside styles/)."""
+    missing = [name for name, _, _ in FACES if not (FONT_DIR / name).is_file()]
+    if missing:
+        raise RuntimeError(f"the book face is missing: {', '.join(missing)} not found in {FONT_DIR} "
+                           "(it is part of the pipeline's repository: check out fonts/eb-garamond again)")
+    return FONT_DIR
 
 
 def font_files() -> list[Path]:
@@ -40,7 +37,7 @@ def font_files() -> list[Path]:
 def font_face_css(family: str) -> str:
     folder = font_dir()
     return "\n".join(
-        f'@font-face {{ font-family: "{family}"; src: url("{(folder / name).as_uri()}") format("opentype"); '
+        f'@font-face {{ font-family: "{family}"; src: url("{(folder / name).as_uri()}") format("truetype"); '
         f"font-weight: {weight}; font-style: {style}; }}"
         for name, weight, style in FACES
     )
@@ -50,13 +47,33 @@ def font_face_css(family: str) -> str:
 DRAWN_AS_NOTHING = frozenset({0x0A, 0x09, 0x20, 0xA0, 0xAD, 0x200B, 0x2060, 0x202F})
 
 
+def face_of(weight: object, style: object) -> str:
+    """The file of the face CSS font matching picks for a computed font-weight and font-style:
+    600 and over is the bold (there is nothing between 400 and 700), italic and oblique the italic."""
+    bold = isinstance(weight, (int, float)) and weight >= 600 or weight == "bold"
+    italic = style in ("italic", "oblique")
+    return FACES[2 * bold + italic][0]
+
+
 @functools.cache
-def charset() -> frozenset[int]:
-    """Code points the book face can draw (roman and italic both)."""
+def face_name(face: str) -> str:
+    """How a face is named to an editor, its full name: 'EB Garamond Bold Italic'."""
     from fontTools.ttLib import TTFont
 
-    points: set[int] = set()
-    for name, _, _ in FACES[:2]:
-        with TTFont(font_dir() / name) as font:
-            points |= set(font.getBestCmap())
-    return frozenset(points)
+    with TTFont(font_dir() / face) as font:
+        return str(font["name"].getDebugName(4))
+
+
+@functools.cache
+def face_charset(face: str) -> frozenset[int]:
+    """Code points one face can draw."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font_dir() / face) as font:
+        return frozenset(font.getBestCmap())
+
+
+@functools.cache
+def charset() -> frozenset[int]:
+    """Code points some face of the book can draw: a character outside it prints as an empty box."""
+    return frozenset().union(*(face_charset(name) for name, _, _ in FACES))

@@ -1,9 +1,9 @@
 """Preflight: what a printer's checker would say about the built PDF, before it is sent.
 
 Read from the built PDF (pypdf: fonts, page boxes, colour operators and images) and from
-WeasyPrint's layout of it (lines, paragraphs, notes, glyphs). Each problem is a warning
-with its page and chapter; the whole report is written as <slug>-preflight.json, with no
-timestamps, so the same book gives the same file.
+WeasyPrint's layout of it (lines, paragraphs, notes, and glyphs, each against the face its
+text is set in). Each problem is a warning with its page and chapter; the whole report is
+written as <slug>-preflight.json, with no timestamps, so the same book gives the same file.
 """
 
 from __future__ import annotations
@@ -259,6 +259,9 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
     for number, page in enumerate(pages, 1):
         for char in page.glyphs:
             problem("missing_glyphs", number, f"'{char}' (U+{ord(char):04X}) is not in the book's font: it prints as an empty box")
+        for char, face in page.fallbacks:
+            problem("glyph_fallbacks", number, f"'{char}' (U+{ord(char):04X}) is not in {face}, the face its text is set in: "
+                                               "it prints in another face of the book (the wrong weight or style)")
         # A chapter's text running on to a page for one line (openers and front matter are
         # short by design).
         continued = number > 1 and where[number - 1][0] and where[number - 1] == where[number - 2]
@@ -321,7 +324,7 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
         problem("gutter", 1, f"inside margin {inside_in:.3f} in is under {minimum} in, "
                              f"the minimum for {count} pages")
     checks = {name: sum(p.check == name for p in problems) for name in (
-        "fonts_not_embedded", "missing_glyphs", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
+        "fonts_not_embedded", "missing_glyphs", "glyph_fallbacks", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
         "page_boxes", "colour", "pdfx", "gutter")}
     return Report(
         profile=profile.name, paper=doc.meta.paper, pages=count,

@@ -178,11 +178,10 @@ def test_fetcher_refuses_escapes_and_serves_only_allowed_files(tmp_path: Path) -
     assert len(fetcher.refused) == 8
 
 
-def test_missing_fonts_name_the_debian_package(
+def test_missing_fonts_name_the_files_and_their_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fonts, "FONT_DIR", tmp_path)
-    monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
-    with pytest.raises(RuntimeError, match="fonts-ebgaramond"):
+    with pytest.raises(RuntimeError, match=r"book face is missing: EBGaramond-Regular\.ttf.*fonts/eb-garamond"):
         _render()
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 
 from weasyprint.formatting_structure import boxes
 
-from pipeline.fonts import DRAWN_AS_NOTHING, charset
+from pipeline.fonts import DRAWN_AS_NOTHING, charset, face_charset, face_name, face_of
 from pipeline.pagemap import NOTE_ON_TEXT, counted
 from pipeline.render.footnote_fit import Displaced, find_displaced
 
@@ -28,13 +28,16 @@ class PageFacts:
     kind: str  # the page's name in print.css ("front", "front-folio", "body"), "" for a blank page
     start: tuple[str, int] | None  # page map: (region, offset) of its first counted running text
     sections: tuple[tuple[str, bool], ...]  # (id, is the back matter) of each <section> on it, in order
-    glyphs: tuple[str, ...]  # characters the book face cannot draw
+    glyphs: tuple[str, ...]  # characters no face of the book can draw
     body_lines: int  # lines of text in the main flow
     overfull: tuple[tuple[float, str], ...]  # (points past the measure, text) per overfull line
     paragraphs: tuple[tuple[int, int], ...]  # (paragraph, lines on this page) per paragraph fragment
     notes: int  # footnotes in its footnote area
     margin_left: float  # px
     margin_right: float
+    # (character, face) for each character that the face its text is set in lacks, though
+    # another face of the book draws it (Pango sets it in that one: the wrong weight or style)
+    fallbacks: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,8 @@ class LayoutFacts:
         pages = tuple(PageFacts(p["kind"], tuple(p["start"]) if p["start"] else None, tuple((i, b) for i, b in p["sections"]),  # type: ignore[arg-type]
                                 tuple(p["glyphs"]), p["body_lines"], tuple((o, t) for o, t in p["overfull"]),
                                 tuple((k, n) for k, n in p["paragraphs"]), p["notes"], p["margin_left"],
-                                p["margin_right"]) for p in data["pages"])
+                                p["margin_right"], tuple((c, f) for c, f in p.get("fallbacks", ())))
+                      for p in data["pages"])
         return cls(pages, tuple((r, n) for r, n in data["lengths"]), tuple((i, c, p) for i, c, p in data["displaced"]))
 
 
@@ -126,6 +130,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
         start = None
         sections: list[tuple[str, bool]] = []
         glyphs: set[str] = set()
+        fallbacks: set[tuple[str, str]] = set()
         lines = notes = 0
         paragraphs: list[tuple[int, int]] = []
         for child in _not_margin(box):
@@ -135,7 +140,14 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
             for b in child.descendants():
                 element = getattr(b, "element", None)
                 if isinstance(b, boxes.TextBox):
-                    glyphs |= {c for c in b.text if ord(c) not in have and ord(c) not in DRAWN_AS_NOTHING}
+                    face = face_of(b.style["font_weight"], b.style["font_style"])
+                    own = face_charset(face)
+                    for c in set(b.text):
+                        if ord(c) not in own and ord(c) not in DRAWN_AS_NOTHING:
+                            if ord(c) in have:
+                                fallbacks.add((c, face_name(face)))
+                            else:
+                                glyphs.add(c)
                 if not in_flow:
                     continue
                 if isinstance(b, boxes.TextBox):
@@ -156,7 +168,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
                             paragraphs.append((order[element], n_lines))
         out.append(PageFacts(box.page_type.name, start, tuple(sections),
                              tuple(sorted(glyphs)), lines, tuple(_overfull(box)), tuple(paragraphs), notes,
-                             box.margin_left, box.margin_right))
+                             box.margin_left, box.margin_right, tuple(sorted(fallbacks))))
     found = find_displaced(pages) if displaced is None else displaced
     return LayoutFacts(tuple(out), tuple(seen.items()), tuple((d.note_id, d.call_page, d.note_page) for d in found))
 
