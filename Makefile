@@ -18,7 +18,7 @@ SLUG        = $(shell $(PY) -m pipeline slug $(MANUSCRIPT))
 # subsets with it), Pango, a Java runtime for epubcheck, poppler-utils (pdftoppm) for looking
 # at pages, and libgs-common for the CMYK ICC profile (Ghostscript's SWOP profile) that PDF/X
 # print profiles name as their output intent. The book face is no package: its four faces are
-# kept in fonts/eb-garamond/ (pinned by their bytes; see the README there).
+# kept in styles/fonts/eb-garamond/ (pinned by their bytes; see the README there).
 SYSTEM_PACKAGES := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
                    default-jre-headless poppler-utils python3-venv libgs-common
 # Only `make test` and `make check` need these: a real browser (Playwright's web tests, and

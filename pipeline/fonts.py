@@ -1,6 +1,6 @@
-"""The book face: EB Garamond 1.003, four static faces kept in fonts/eb-garamond/, as @font-face rules.
+"""The book face: EB Garamond 1.003, four static faces kept in styles/fonts/eb-garamond/, as @font-face rules.
 
-The files are part of the repository (see fonts/eb-garamond/README.md for their source and
+The files are part of the repository (see styles/fonts/eb-garamond/README.md for their source and
 SHA256SUMS): the PDF's bytes depend on the fonts' bytes, so no system font is used for the book.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts" / "eb-garamond"
+FONT_DIR = Path(__file__).resolve().parent.parent / "styles" / "fonts" / "eb-garamond"
 # (file, weight, style): regular, italic, bold, bold italic. The bold faces draw every character
 # that the regular and italic draw (tests/test_fonts_coverage.py).
 FACES = (
@@ -26,7 +26,7 @@ def font_dir() -> Path:
     missing = [name for name, _, _ in FACES if not (FONT_DIR / name).is_file()]
     if missing:
         raise RuntimeError(f"the book face is missing: {', '.join(missing)} not found in {FONT_DIR} "
-                           "(it is part of the pipeline's repository: check out fonts/eb-garamond again)")
+                           "(it is part of the pipeline's repository: check out styles/fonts/eb-garamond again)")
     return FONT_DIR
 
 

@@ -181,7 +181,7 @@ def test_fetcher_refuses_escapes_and_serves_only_allowed_files(tmp_path: Path) -
 def test_missing_fonts_name_the_files_and_their_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fonts, "FONT_DIR", tmp_path)
-    with pytest.raises(RuntimeError, match=r"book face is missing: EBGaramond-Regular\.ttf.*fonts/eb-garamond"):
+    with pytest.raises(RuntimeError, match=r"book face is missing: EBGaramond-Regular\.ttf.*styles/fonts/eb-garamond"):
         _render()
 
 
