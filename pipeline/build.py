@@ -21,6 +21,7 @@ from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.files import read_inside
 from pipeline.fonts import font_files
 from pipeline.gc_pause import gc_paused
+from pipeline.bookless import manuscript_folder
 
 if TYPE_CHECKING:
     from pipeline.cover_job import CoverJob
@@ -185,10 +186,11 @@ def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progre
     everything afresh.
     Raises ManuscriptError (with every problem found) before anything is written."""
     _check_writable(out)
-    cache = Cache.for_manuscript(root) if use_cache else Cache(None)
+    folder = manuscript_folder(root)  # DIR, or a single .md file's folder (root= below tells them apart)
+    cache = Cache.for_manuscript(folder) if use_cache else Cache(None)
     # Diagnostics name files as seen from the working folder: where the book and the shell are count too.
     settings = f"only={only};profile={profile};strict={strict};root={root.resolve()};cwd={Path.cwd()}"
-    whole = BuildCache(cache, root, styles_dir, font_files(), out, settings)
+    whole = BuildCache(cache, folder, styles_dir, font_files(), out, settings)
     if (hit := whole.get()) is not None:
         progress("nothing changed: outputs from the cache")
         write_atomically({out / name: data for name, data in hit.files.items()})
@@ -227,12 +229,13 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
 
     try:
         with gc_paused():
-            doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover)
+            doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover, out=out)
         if strict:
             diags.promote_warnings()
         diags.raise_if_errors()
         assert doc is not None
-        return _render(doc, diags, root, out, styles_dir, progress, only, profile, jobs, cache, cover_job)
+        return _render(doc, diags, manuscript_folder(root), out, styles_dir, progress, only, profile, jobs, cache,
+                       cover_job)
     finally:
         if cover_job is not None:
             cover_job.close()

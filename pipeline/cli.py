@@ -1,4 +1,5 @@
-"""Command line: `python -m pipeline build|check|dump DIR`. Parses arguments, prints, returns an exit code."""
+"""Command line: `pipeline build|check|dump|slug|new [DIR]` (and the web's serve, preview and site).
+Parses arguments, prints, returns an exit code. `python -m pipeline` is the same command."""
 
 from __future__ import annotations
 
@@ -10,44 +11,62 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pipeline import __version__
+from pipeline.bookless import metadata_note
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
 from pipeline.print_profiles import PROFILES
 
 EXIT_OK, EXIT_BUG, EXIT_MANUSCRIPT = 0, 1, 2
 
-DESCRIPTION = """Build a book from a manuscript folder (book.yaml plus one .md file per chapter)
-into an EPUB 3 and a print-ready PDF."""
+DESCRIPTION = """Build a book into an EPUB 3 and a print-ready PDF. The manuscript is a
+folder holding book.yaml (the book's title, authors and other details) and one
+.md file per chapter; without book.yaml, the first chapter's front matter gives
+the book's details. A single .md file is a book of that one chapter. DIR is the
+current folder when left out. `python -m pipeline` is the same command."""
 EPILOG = """exit status:
   0  built (warnings, if any, are printed)
   1  the output cannot be written (the message names the path and the cause),
      or a bug in the pipeline (please report it with the message shown)
   2  the manuscript has problems; each is printed as PATH:LINE:COL: error: message
-     and nothing in the output folder is changed
+     and nothing in the output folder is changed (new: the folder is not empty)
 
 examples:
-  python -m pipeline build manuscript            writes build/<slug>.epub and build/<slug>.pdf
-  python -m pipeline build manuscript -o out     writes into out/
-  python -m pipeline build manuscript --profile kdp
-                                                 a PDF for KDP (bleed, gutter), build/<slug>-cover.pdf,
-                                                 and the preflight report build/<slug>-preflight.json
-  python -m pipeline build manuscript -j 2       parses a large book's chapters and lays out the
-                                                 proof PDF's chapters in two processes
-  python -m pipeline check manuscript            reports problems without building
-  python -m pipeline dump manuscript             prints the normalised document tree
-  python -m pipeline serve manuscript            the book's page at http://127.0.0.1:8000/
-  python -m pipeline preview manuscript          the same, rebuilt live while you edit
-  python -m pipeline site manuscript             the page as a static site in build/site/"""
+  pipeline new my-book           a book to start from: book.yaml, two chapters
+  pipeline build my-book         writes build/<slug>.epub and build/<slug>.pdf
+  pipeline build                 builds the book in the current folder: ./build
+  pipeline build my-book -o out  writes into out/
+  pipeline build essay.md        a book of that one chapter, its details from
+                                 its front matter
+  pipeline build my-book --profile kdp
+                                 a PDF for KDP (bleed, gutter), the cover
+                                 build/<slug>-cover.pdf and the preflight
+                                 report build/<slug>-preflight.json
+  pipeline build my-book -j 2    parses a large book's chapters and lays out
+                                 the proof PDF's chapters in two processes
+  pipeline check my-book         reports problems without building; with none,
+                                 the chapters, words and notes it read
+  pipeline dump my-book          prints the normalised document tree
+  pipeline slug my-book          prints the output files' name (no extension)
+  pipeline serve my-book         the book's page at http://127.0.0.1:8000/
+  pipeline preview my-book       the same, rebuilt live while you edit
+  pipeline site my-book          the page as a static site in build/site/"""
+
+_DIR_HELP = "manuscript folder, or one .md file (default: the current folder)"
+
+
+def _dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR", help=_DIR_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION, epilog=EPILOG,
+    p = argparse.ArgumentParser(prog="pipeline", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"pipeline {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     b = sub.add_parser("build", help="build OUT/<slug>.epub and OUT/<slug>.pdf",
                        description="Build the EPUB and the PDF of the manuscript in DIR.")
-    b.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder (book.yaml and chapter .md files)")
-    b.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT", help="output folder (default: build)")
+    _dir(b)
+    b.add_argument("-o", "--out", type=Path, default=Path("build"), metavar="OUT",
+                   help="output folder (default: build, in the current folder)")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     b.add_argument("--only", choices=("epub", "pdf"), default="", help="build just one of the two files")
@@ -63,15 +82,23 @@ def _parser() -> argparse.ArgumentParser:
                         "$PIPELINE_CACHE_DIR, else $XDG_CACHE_HOME/pipeline, else ~/.cache/pipeline, never "
                         "in the manuscript folder; PIPELINE_CACHE=0 also turns it off)")
     c = sub.add_parser("check", help="report problems in the manuscript without building",
-                       description="Report every problem in the manuscript in DIR; write nothing.")
-    c.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+                       description="Report every problem in the manuscript in DIR; write nothing. With no "
+                                   "errors, end with one line: its chapters, words and notes, and the "
+                                   "number of warnings (or 'no problems found').")
+    _dir(c)
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     d = sub.add_parser("dump", help="print the normalised document tree",
                        description="Print the normalised document tree of the manuscript in DIR.")
-    d.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    _dir(d)
     d.add_argument("--positions", action="store_true", help="show the source line:col of each node")
-    s = sub.add_parser("slug", help="print the book's slug (the output file name without extension)")
-    s.add_argument("dir", type=Path, metavar="DIR", help="manuscript folder")
+    s = sub.add_parser("slug", help="print the book's slug (the output file name without extension)",
+                       description="Print the slug of the book in DIR: its output files are <slug>.epub and "
+                                   "<slug>.pdf.")
+    _dir(s)
+    n = sub.add_parser("new", help="make a new book folder to start from",
+                       description="Make the folder DIR with a commented book.yaml and two sample chapters "
+                                   "that build without a warning. DIR must not exist, or be empty.")
+    n.add_argument("dir", type=Path, metavar="DIR", help="the new book's folder")
     # --- web: serve, preview, site (pipeline/web) ---
     from pipeline.web.commands import add_arguments as add_web_commands
 
@@ -105,6 +132,14 @@ def _run(args: argparse.Namespace) -> int:
         from pipeline.web.commands import run as run_web
 
         return run_web(args)
+    if args.command == "new":
+        from pipeline.scaffold import new_book
+
+        return new_book(args.dir)
+    # No book.yaml: say where the book's title comes from, before anything else is printed.
+    note = metadata_note(args.dir) if args.command in ("build", "check", "dump") else ""
+    if note and not getattr(args, "quiet", False):
+        print(note, file=sys.stderr)
     if args.command == "build":
         from pipeline.build import CannotWrite, build  # heavy imports (WeasyPrint) only when building
 
@@ -149,6 +184,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(diags.items) - errors} warning(s): fix the errors and run again",
               file=sys.stderr)
         return EXIT_MANUSCRIPT
+    if args.command == "check" and doc is not None:  # a clean check says so, with what it read
+        from pipeline.stats import book_stats
+
+        warnings = len(diags.items)
+        print(f"{book_stats(doc)}: " + (f"{warnings} warning(s), no errors" if warnings else "no problems found"))
     if args.command == "slug" and doc is not None:
         print(doc.meta.slug)
     if args.command == "dump" and doc is not None:

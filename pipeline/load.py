@@ -6,6 +6,7 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.bookless import lend_first_front
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.chapter_index import block_index, remember
 from pipeline.chapter_size import check_chapter_sizes
@@ -19,7 +20,7 @@ from pipeline.parse import book_references, parse_body, parse_inline
 from pipeline.parse_links import References
 from pipeline.raster import check_cover
 from pipeline.resources import MEDIA_TYPES, ImageResolver
-from pipeline.sources import RawChapter, read_manuscript
+from pipeline.sources import BOOK_FILE, RawChapter, read_manuscript
 
 
 PARALLEL_CHARS = 500_000  # below about 80,000 words, starting processes costs more than it saves
@@ -52,11 +53,12 @@ def _check_cover(root: Path, name: object, pos: SourcePos, diags: Collector) -> 
         check_cover(data, path.suffix, f"cover-image '{name}'", pos, diags)
 
 
-def _assets_digest(root: Path, chapters: set[Path]) -> str:
+def _assets_digest(root: Path, chapters: set[Path], out: Path | None) -> str:
     """What a chapter's images can depend on: the names of the files in the manuscript folder
-    (hidden ones and their folders, like the build cache, excepted) and the bytes of the images."""
+    (hidden ones and their folders, like the build cache, excepted, and the output folder when
+    it is inside: `pipeline build` writes ./build) and the bytes of the images."""
     parts = []
-    for rel, real in tree_files(root):
+    for rel, real in tree_files(root, frozenset([out.resolve()]) if out is not None else frozenset()):
         if root / rel in chapters:
             continue
         data = b""
@@ -83,17 +85,20 @@ def _cached_chapter(cache: Cache | None, key: str) -> tuple[Chapter, list[Diagno
 
 
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
-         jobs: int = 1, on_meta: Callable[[BookMeta], None] | None = None) -> Document | None:
+         jobs: int = 1, on_meta: Callable[[BookMeta], None] | None = None, out: Path | None = None) -> Document | None:
     """Read and parse; returns None only when nothing could be read at all or a chapter is too
     big to lay out (chapter_size). With chapter_passes, each chapter also goes through the
     one-chapter normalisation passes, and with a cache that result is kept per chapter, keyed
     by everything it was made from. With jobs > 1, chapters not in the cache are parsed in
     that many processes when the book is large enough to gain.
-    `on_meta` is given the book's metadata before the chapters are read (build starts the cover)."""
+    `on_meta` is given the book's metadata before the chapters are read (build starts the cover).
+    `root` is a manuscript folder or a single .md file; `out`, the output folder, is never an input."""
     raw = read_manuscript(root, diags, cache)
     # A chapter too big to lay out is not parsed either: the error says to split it first.
     if raw is None or not check_chapter_sizes(raw.chapters, diags):
         return None
+    raw = lend_first_front(raw)  # no book.yaml: the first chapter's front matter is the book's
+    root = raw.root  # a single .md file's folder: its images are named from there
     titles = [t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters]
     inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
     meta = book_meta(raw.book, titles, inline, diags, [rc.front for rc in raw.chapters])
@@ -103,9 +108,9 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     references = book_references([rc.body for rc in raw.chapters])  # `[label]: address` in any chapter
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
-        book_yaml = root / "book.yaml"
-        context = digest(pipeline_version(), str(root.resolve()), read_inside(book_yaml, root), repr(titles),
-                         _assets_digest(root, {rc.path for rc in raw.chapters}), repr(sorted(references.items())))
+        book = repr(raw.book) if raw.book_from else read_inside(root / BOOK_FILE, root)  # every chapter depends on it
+        context = digest(pipeline_version(), str(root.resolve()), book, repr(titles),
+                         _assets_digest(root, {rc.path for rc in raw.chapters}, out), repr(sorted(references.items())))
     keys = [digest(context, rc.rel, read_inside(rc.path, root)) if context else "" for rc in raw.chapters]
     cached = [_cached_chapter(cache, key) for key in keys]
     todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
@@ -153,6 +158,6 @@ def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool,
 
 
 def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1,
-                    on_meta: Callable[[BookMeta], None] | None = None) -> Document | None:
-    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs, on_meta=on_meta)
+                    on_meta: Callable[[BookMeta], None] | None = None, out: Path | None = None) -> Document | None:
+    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs, on_meta=on_meta, out=out)
     return normalise(doc, diags, DOCUMENT_PASSES) if doc is not None else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.bookless import BOOK_FILE, manuscript_folder
 from pipeline.cache import Cache, digest, pipeline_version
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
@@ -19,7 +20,6 @@ from pipeline.yaml_help import cut_at_comment, explain, text_starts
 
 MAX_YAML_VALUES = 20_000  # scalars, lists and mappings in one front matter, aliases expanded
 MAX_REPORTED = 50  # control characters listed one by one in a file; the rest are counted
-BOOK_FILE = "book.yaml"
 _FENCE = re.compile(r"^---[ \t]*$")
 # Characters XML (and so XHTML) cannot hold, and noncharacters: never valid in a book.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -88,6 +88,9 @@ class RawManuscript:
     root: Path
     book: YamlBlock
     chapters: tuple[RawChapter, ...] = field(default_factory=tuple)
+    # No book.yaml (a folder of chapter files, or one .md file): the chapter file whose front
+    # matter gives the book's metadata, as pandoc takes it (load splits it off); else "".
+    book_from: str = ""
 
 
 def display_path(path: Path) -> str:
@@ -258,10 +261,15 @@ def split_front_matter(text: str, rel: str, diags: Collector,
     return front, "\n".join(lines[body_at:]), body_at + 1
 
 
+def md_files(root: Path) -> list[Path]:
+    """Every .md file directly in the folder, by name; one that cannot be read is reported by read_text."""
+    return sorted(p for p in root.glob("*.md") if not p.is_dir())
+
+
 def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
     listed = book.data.get("chapters")
-    if listed is None:  # every .md file; one that cannot be read is reported by read_text
-        return sorted(p for p in root.glob("*.md") if not p.is_dir())
+    if listed is None:
+        return md_files(root)
     if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
         diags.error(book.at("chapters"), "'chapters' must be a list of file names, e.g. [one.md, two.md]")
         return []
@@ -279,28 +287,53 @@ def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
     return paths
 
 
-def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) -> RawManuscript | None:
-    """The manuscript's files, decoded and checked, front matter parsed (kept in `cache`, if given)."""
-    if not root.is_dir():
-        diags.error(SourcePos(display_path(root)), "not a folder; give the manuscript folder that holds book.yaml")
-        return None
-    book_path = root / BOOK_FILE
-    if not book_path.exists():
-        diags.error(SourcePos(display_path(book_path)), "book.yaml not found; create it with at least 'title: ...'")
-        return None
-    text = read_text(book_path, diags, root)
-    book_pos = SourcePos(display_path(book_path), 1, 1)
-    book = parse_yaml(text, book_pos, diags, cache) if text is not None else None
-    if book is None:  # reported; the chapters are still read, so that their problems are reported too
-        book = YamlBlock({}, {}, {}, book_pos, broken=True)
+def _read_chapters(root: Path, paths: list[Path], diags: Collector, cache: Cache | None) -> list[RawChapter]:
     chapters = []
-    for path in _chapter_paths(root, book, diags):
+    for path in paths:
         rel = display_path(path)
         text = read_text(path, diags, root)
         split = split_front_matter(text, rel, diags, cache) if text is not None else None
         if split is not None:
             front, body, body_line = split
             chapters.append(RawChapter(path, rel, front, body, body_line))
+    return chapters
+
+
+def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) -> RawManuscript | None:
+    """The manuscript's files, decoded and checked, front matter parsed (kept in `cache`, if given).
+    `root` is the manuscript folder, or one .md file: a book of that chapter alone."""
+    folder = manuscript_folder(root)
+    if folder == root and not root.is_dir():
+        diags.error(SourcePos(display_path(root)), "not a folder or a .md file; give the manuscript folder "
+                                                   "that holds book.yaml and the chapters, or one chapter file")
+        return None
+    book_path = folder / BOOK_FILE
+    if folder != root or not book_path.exists():
+        return _without_book(folder, [root] if folder != root else md_files(folder), diags, cache)
+    text = read_text(book_path, diags, root)
+    book_pos = SourcePos(display_path(book_path), 1, 1)
+    book = parse_yaml(text, book_pos, diags, cache) if text is not None else None
+    if book is None:  # reported; the chapters are still read, so that their problems are reported too
+        book = YamlBlock({}, {}, {}, book_pos, broken=True)
+    chapters = _read_chapters(root, _chapter_paths(root, book, diags), diags, cache)
     if not chapters and not diags.has_errors:
         diags.error(book.pos, "no chapters: add .md files to the folder or list them under 'chapters:'")
     return RawManuscript(root, book, tuple(chapters))
+
+
+def _without_book(folder: Path, paths: list[Path], diags: Collector, cache: Cache | None) -> RawManuscript | None:
+    """The chapters, and the first one's front matter standing for book.yaml (load keeps the
+    book's keys of it). A first chapter that cannot be read leaves the book empty: its
+    problems are already reported, and a missing title would only repeat them."""
+    if not paths:
+        diags.error(SourcePos(display_path(folder / BOOK_FILE)),
+                    "book.yaml not found, and no .md chapter files either: create book.yaml with at least "
+                    "'title: ...' and add the chapters beside it, or start a new book with `pipeline new DIR`")
+        return None
+    chapters = _read_chapters(folder, paths, diags, cache)
+    first = display_path(paths[0])
+    if chapters and chapters[0].path == paths[0]:
+        book = chapters[0].front
+    else:
+        book = YamlBlock({}, {}, {}, SourcePos(first, 1, 1), broken=True)
+    return RawManuscript(folder, book, tuple(chapters), book_from=first)
