@@ -114,6 +114,9 @@ def _secret(folder: Path) -> bytes | None:
             pass
         info, key_info = os.stat(folder), os.lstat(path)
         mine = os.getuid()
+        if info.st_uid == mine and info.st_mode & 0o022:  # made by something else with a loose umask
+            os.chmod(folder, 0o700)
+            info = os.stat(folder)
         if (info.st_uid != mine or info.st_mode & 0o022 or not stat.S_ISREG(key_info.st_mode)
                 or key_info.st_uid != mine or key_info.st_mode & 0o077):
             return None
