@@ -295,9 +295,16 @@ def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: 
         for problem in report.problems:
             if problem.check != "missing_glyphs":  # already reported above, at the paragraph's line
                 diags.warning(problem.pos, problem.text)
-        outputs[out / f"{doc.meta.slug}-preflight.json"] = report.to_json()
-        summary = tuple(report.summary())
         if press.for_print:
+            from pipeline.cover_check import cover_problems, with_cover
+
             cover_path = out / f"{doc.meta.slug}-cover.pdf"
             outputs[cover_path] = render_print_cover(doc.meta, pages, press, styles_dir)
+            # The cover's boxes and bleed, as the interior's: a white bleed is a rejected file.
+            found = cover_problems(doc, outputs[cover_path], pages, press, cover_path.name)
+            for problem in found:
+                diags.warning(problem.pos, problem.text)
+            report = with_cover(report, found)
+        outputs[out / f"{doc.meta.slug}-preflight.json"] = report.to_json()
+        summary = tuple(report.summary())
     return BuildResult(epub_path, pdf_path, pages, tuple(diags.items), summary, cover_path), outputs

@@ -116,8 +116,9 @@ class Renderer:
             return "".join("<tr>" + "".join(cell(c) for c in r) + "</tr>\n" for r in rs)
 
         caption = f"<caption>{self.inlines(table.caption)}</caption>\n" if table.caption else ""
-        head = f"<thead>\n{rows(table.head)}</thead>\n" if table.head else ""
-        return f"<table>\n{caption}{head}<tbody>\n{rows(table.body)}</tbody>\n</table>"
+        head_rows, body_rows = head_and_body(table)
+        head = f"<thead>\n{rows(head_rows)}</thead>\n" if head_rows else ""
+        return f"<table>\n{caption}{head}<tbody>\n{rows(body_rows)}</tbody>\n</table>"
 
     def img(self, image: Image) -> str:
         # An empty alt marks the image decorative; readers of the text then skip it.
@@ -166,7 +167,9 @@ class Renderer:
             case SceneBreak():
                 return '<hr class="scene-break"/>'
             case Div():
-                return f"<div{attrs(block.attrs, self.opts)}>\n{self.blocks(block.blocks)}\n</div>"
+                inner = ("\n".join(self.stanza(b) if isinstance(b, Para) else self.block(b) for b in block.blocks)
+                         if "verse" in block.attrs.classes else self.blocks(block.blocks))
+                return f"<div{attrs(block.attrs, self.opts)}>\n{inner}\n</div>"
             case Figure():
                 caption = f"<figcaption>{self.inlines(block.caption)}</figcaption>" if block.caption else ""
                 return f"<figure>{self.img(block.image)}{caption}</figure>"
@@ -174,6 +177,21 @@ class Renderer:
                 return self.table(block)
             case _:
                 assert_never(block)
+
+    def stanza(self, para: Para) -> str:
+        """A stanza, each of its lines a span of its own, which the style sheets set as a block
+        with a hanging indent: every line starts at the margin, and only a line too long for the
+        measure turns over indented (on the <p>, the indent took the lines after each <br> for
+        turnovers and left the stanza's first line hanging out; text-indent's each-line, which
+        would tell them apart, is not in WeasyPrint 70). The <br/> stays at each line's end, for
+        a reader without the style sheet and for copied text."""
+        lines: list[list[Inline]] = [[]]
+        for item in para.inlines:
+            lines[-1].append(item)
+            if isinstance(item, LineBreak):
+                lines.append([])
+        body = "".join(f'<span class="line">{self.inlines(tuple(line))}</span>' for line in lines if line)
+        return f"<p{attrs(para.attrs, self.opts)}>{body}</p>"
 
     def asides(self) -> str:
         """EPUB pop-up footnotes: one aside a note, each linking back to its call."""
@@ -192,6 +210,25 @@ class Renderer:
             body = body.replace("<p>", "<p>" + back, 1) if body.startswith("<p>") else f"<p>{back}</p>{body}"
             out.append((n, f'<aside id="{note_id(cid, n)}" class="footnote" epub:type="footnote" role="doc-footnote">\n{body}\n</aside>'))
         return "\n".join(html for _, html in sorted(out))
+
+
+Rows = tuple[tuple[Cell, ...], ...]
+
+
+def head_and_body(table: Table) -> tuple[Rows, Rows]:
+    """The head rows and the body rows. A table from raw HTML often has no <thead>, its heading
+    row a <tr> of <th> in the body: the leading rows made only of header cells are its head (so
+    print repeats them on each page the table runs on to, and reading systems announce them),
+    unless a row span runs from them into the body or nothing would be left of it."""
+    if table.head:
+        return table.head, table.body
+    body = table.body
+    k = 0
+    while k < len(body) - 1 and body[k] and all(c.header for c in body[k]):
+        k += 1
+    while k and any(i + c.rowspan > k for i in range(k) for c in body[i]):
+        k -= 1
+    return body[:k], body[k:]
 
 
 def join_names(people: Sequence[str]) -> str:

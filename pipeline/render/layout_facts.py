@@ -114,6 +114,18 @@ def _regions(root: Any) -> dict[Any, str]:
     return out
 
 
+def _repeated_heads(flow: Any, seen: set[Any]) -> set[int]:
+    """ids of the text boxes of table heads drawn again: WeasyPrint repeats a <thead> on every
+    page a table runs on to, and its text is the table's once (in the EPUB, and in the page map)."""
+    found: set[int] = set()
+    for group in flow.descendants():
+        if isinstance(group, boxes.TableRowGroupBox) and group.is_header and group.element is not None:
+            if group.element in seen:
+                found.update(id(b) for b in group.descendants() if isinstance(b, boxes.TextBox))
+            seen.add(group.element)
+    return found
+
+
 def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None) -> LayoutFacts:
     """The facts of each page of one WeasyPrint layout (a whole book, or one section of it);
     `displaced`: find_displaced(pages), when the caller has it already."""
@@ -124,6 +136,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
     order = {element: i for i, element in enumerate(root.iter())}  # paragraphs by document order
     have = charset()
     seen: dict[str, int] = {}  # region -> characters counted so far
+    heads: set[Any] = set()  # <thead> elements laid out so far
     out = []
     for page in pages:
         box = page._page_box
@@ -137,6 +150,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
             in_flow = not isinstance(child, boxes.FootnoteAreaBox)
             if not in_flow:
                 notes += len(child.children)
+            repeated = _repeated_heads(child, heads) if in_flow else set()
             for b in child.descendants():
                 element = getattr(b, "element", None)
                 if isinstance(b, boxes.TextBox):
@@ -153,7 +167,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
                 if isinstance(b, boxes.TextBox):
                     region = regions.get(b.element, "") if "::" not in b.element_tag else ""
                     n = counted(b.text)
-                    if region and n:
+                    if region and n and id(b) not in repeated:
                         if start is None:
                             start = (region, seen.get(region, 0))
                         seen[region] = seen.get(region, 0) + n

@@ -30,6 +30,7 @@ from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
 from pipeline.render import footnote_fit, html, page_refs
 from pipeline.render import pdf_sections as sections
+from pipeline.render import line_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
@@ -247,6 +248,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     source = print_html(doc)
     fixes = ""
     footnote_fit.install()
+    line_fit.install()  # no word broken off a line's start by the space that ends a text run
     page_refs.install()  # else writing the tags takes time quadratic in the pages
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0

@@ -124,6 +124,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     from pipeline.render import folios, page_refs
     from pipeline.render.footnote_fit import break_rules, find_displaced, install
     from pipeline.render.layout_facts import layout_facts
+    from pipeline.render import line_fit
 
     fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
     capture = LogCapture()
@@ -132,6 +133,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
     install()
+    line_fit.install()  # no word broken off a line's start by the space that ends a text run
     page_refs.install()  # else writing a long chapter's tags takes time quadratic in its pages
     try:
         # Known fixes are where an earlier search ended: one layout gives what that search gave,

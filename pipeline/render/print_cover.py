@@ -123,13 +123,13 @@ def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool, marks_in: float = 0
     sheet_w, sheet_h = g.sheet_in
     # The body starts at the bleed's corner: every position above is measured from there.
     page = (f"@page {{ size: {pt(sheet_w)} {pt(sheet_h)}; margin: 0; bleed: {pt(b + marks_in)}; }}\n"
-            f"html, body, .ground {{ width: {pt(sheet_w + 2 * b)}; height: {pt(sheet_h + 2 * b)}; }}\n"
+            f"html, body, .sheet, .ground {{ width: {pt(sheet_w + 2 * b)}; height: {pt(sheet_h + 2 * b)}; }}\n"
             f"body {{ margin: {pt(-b)} 0 0 {pt(-b)}; }}")
     return (f'<!DOCTYPE html><html lang="{esc(meta.lang)}"{" class=cmyk" if cmyk else ""}><head><meta charset="utf-8">'
             f"<title>{esc(meta.title)}: cover</title>"
             f'<meta name="dcterms.created" content="{esc(meta.date)}"><meta name="dcterms.modified" content="{esc(meta.date)}">'
             f'<style>{font_face_css("Cover Garamond")}</style>'
-            f'<style>{page}</style></head><body><div class="ground"></div>{back}{spine}{front}</body></html>')
+            f'<style>{page}</style></head><body><div class="sheet"><div class="ground"></div>{back}{spine}{front}</div></body></html>')
 
 
 def render_print_cover(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path) -> bytes:
