@@ -89,6 +89,14 @@ check: book check-tools
 test: setup test-system-packages check-tools
 	@$(PY) -m pytest -q
 
+# make corpus   build every real book of tests/corpus/ (EPUB, and PDF at --profile kdp), CORPUS_JOBS at
+#               a time, and hold each to epubcheck, Ace, preflight and the page list (tests/corpus/run.py;
+#               writes tests/corpus/RESULTS.md). Listed failures: tests/corpus/README.md.
+CORPUS_JOBS ?= 2
+.PHONY: corpus
+corpus: setup test-system-packages check-tools
+	@$(PY) tests/corpus/run.py -j $(CORPUS_JOBS)
+
 # --- web: the book's page (pipeline/web) ---
 HOST ?= 127.0.0.1
 PORT ?= 8000
