@@ -79,6 +79,22 @@ def known_failures() -> dict[str, str]:
     return known
 
 
+def manuscript_counts(src: Path, words: str) -> tuple[str, str, str]:
+    """For a book that did not build: its words (when `check` could not count them), notes and
+    tables counted in the Markdown itself, marked '~'."""
+    text = ""
+    for md in sorted(src.glob("*.md")):
+        body = md.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        text += body + "\n"
+    notes = len(set(re.findall(r"^ {0,3}\[\^([^\]]+)\]:", text, re.M)))
+    tables = text.count("<table") + len(re.findall(r"^\|?\s*:?-{3,}:?\s*\|", text, re.M))
+    if words == "?":
+        prose = re.sub(r"<[^>]+>|\{[^}]*\}|\[\^[^\]]+\]", " ", text)
+        count = len(re.findall(r"[^\W_]+(?:[’'-][^\W_]+)*", prose))
+        words = f"~{count:,}"
+    return words, f"~{notes}", f"~{tables}"
+
+
 def build_one(book: str, out: Path, python: str) -> Result:
     r = Result(book)
     src = HERE / book
@@ -103,6 +119,7 @@ def build_one(book: str, out: Path, python: str) -> Result:
     if bugs:
         r.failures.append("a warning that calls itself a bug: " + bugs[0].strip())
     if done.returncode != 0:
+        r.words, r.notes, r.tables = manuscript_counts(src, r.words)
         lines = [line for line in r.output.splitlines() if "error" in line.lower()] or r.output.splitlines()[-3:]
         r.failures.append(f"exit {done.returncode}: " + " / ".join(x.strip() for x in lines[:3]))
         return r
