@@ -293,8 +293,11 @@ def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: 
         # -- print: preflight report after every PDF, cover sheet for print profiles --
         report = preflight(doc, printed.pdf, printed.facts, press)
         for problem in report.problems:
-            if problem.check != "missing_glyphs":  # already reported above, at the paragraph's line
+            if problem.check == "text_completeness" and press.for_print:
+                diags.error(problem.pos, problem.text)  # a printer's file must not lose a word
+            elif problem.check != "missing_glyphs":  # already reported above, at the paragraph's line
                 diags.warning(problem.pos, problem.text)
+        diags.raise_if_errors()
         if press.for_print:
             from pipeline.cover_check import cover_problems, with_cover
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pypdf
 
+from pipeline import completeness, pdf_words
 from pipeline.diagnostics import SourcePos
 from pipeline.model import Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
@@ -233,6 +235,24 @@ def _box(page: Any, name: str) -> tuple[float, float, float, float]:
     return float(box.left), float(box.bottom), float(box.right), float(box.top)
 
 
+def _completeness(doc: Document, pdf: bytes, facts: LayoutFacts, reader: pypdf.PdfReader,
+                  where: list[tuple[str, str]]) -> list[Problem]:
+    """Every word of the running text and notes in the PDF's text, in order, inside the trim
+    box, each paragraph on a line of its own (pipeline.completeness), at the block's own line."""
+    try:
+        words = pdf_words.pdf_words(pdf)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        words, why = None, f"pdftotext failed ({exc})"
+    else:
+        why = "pdftotext (Debian's poppler-utils) is not installed"
+    if words is None:
+        return [Problem("text_completeness_not_run", 1, "", doc.meta.pos.path,
+                        f"the check that every word is printed was not run: {why}")]
+    found = completeness.check(doc, words, [p.sections for p in facts.pages], pdf_words.trim_boxes(reader))
+    return [Problem("text_completeness", f.page, where[min(f.page, len(where)) - 1][0] if where else "",
+                    f.pos.path, f.message, f.pos.line or 1) for f in found]
+
+
 # -- the report --------------------------------------------------------------------------
 
 
@@ -280,6 +300,7 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
     for note_id, call_page, note_page in facts.displaced:
         problem("notes_off_their_page", call_page, f"note {note_id} is printed on page {note_page or '?'}, its call on page {call_page}")
     notes = sum(page.notes for page in pages)
+    problems += _completeness(doc, pdf, facts, reader, where)
 
     # Fonts, boxes, colour: from the PDF as written.
     fonts, unembedded = pdf_fonts(reader)
@@ -326,6 +347,7 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
     checks = {name: sum(p.check == name for p in problems) for name in (
         "fonts_not_embedded", "missing_glyphs", "glyph_fallbacks", "notes_off_their_page", "overfull_lines", "widows", "orphans", "lone_lines",
         "page_boxes", "colour", "pdfx", "gutter")}
+    checks["text_completeness"] = sum(p.check == "text_completeness" for p in problems)
     return Report(
         profile=profile.name, paper=doc.meta.paper, pages=count,
         trim_mm=(round(doc.meta.trim.width_mm, 1), round(doc.meta.trim.height_mm, 1)),

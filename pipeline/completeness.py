@@ -1,0 +1,355 @@
+"""Text completeness: every word of the model's running text and notes is in the built PDF.
+
+A print layout can lose text without a message: a note too long for its page drawn past the
+foot of the page, two paragraphs run together. This reads the PDF's words back (poppler's
+`pdftotext -tsv`: each word with its box and line) and checks, chapter by chapter, that the
+words of the running text and then those of the notes appear in that order, inside the page's
+trim box, and that each paragraph starts a line of its own.
+
+Words are compared by their letters and digits only (NFKC, case folded), so punctuation,
+quotes, ligatures and the hyphen of a word broken at a line end do not count; a word printed in
+pieces (broken at a line end, a call number set apart) or words printed as one (paragraphs run
+together) are matched by joining. The alignment is linear: equal words advance both sides, and
+after a difference both sides resynchronise on the nearest run of ANCHOR equal words; the words
+skipped on the way are matched again one by one (`_gap`). The notes are aligned against the PDF
+words that the running text left over.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pipeline.diagnostics import SourcePos
+from pipeline.model import (
+    BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline, LineBreak, Link,
+    ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
+)
+from pipeline.pdf_words import PdfWords, key
+from pipeline.walk import iter_blocks
+
+ANCHOR = 4  # equal words in a row that resynchronise the two sides after a difference
+SKIP_MODEL = 10  # what a model word skipped to resynchronise costs, in PDF words skipped
+PIECES = 4  # a word in at most this many pieces in a row (a line-end hyphen, a call number)
+NOTES_OVERLEAF = 2  # pages of the next chapter where a chapter's last note may end
+TRIM_TOLERANCE_PT = 0.5
+SNIPPET_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "missing", "outside_trim" or "glued"
+    page: int  # 1-based; 1 when not known
+    pos: SourcePos  # the block's file and line
+    message: str
+
+
+# -- the model's words ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Block:
+    pos: SourcePos
+    label: str  # what the messages call it: "this paragraph", "note 3"
+    own_line: bool  # its first word starts a line in print (table cells share theirs)
+
+
+@dataclass
+class _Stream:
+    """The words of a chapter's running text, or of its notes, in print order."""
+
+    keys: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    block: list[int] = field(default_factory=list)  # index into blocks, per word
+    blocks: list[_Block] = field(default_factory=list)
+
+    def add(self, text: str, block: _Block) -> None:
+        index = len(self.blocks)
+        self.blocks.append(block)
+        for word in text.split():
+            if k := key(word):
+                self.keys.append(k)
+                self.texts.append(word)
+                self.block.append(index)
+
+
+def _inline_text(items: Iterable[Inline], out: list[str], notes: list[Note]) -> None:
+    """The text of inlines as print sets it: a call is its number, set apart from the word
+    before (pdftotext reads a superscript as a word of its own)."""
+    for item in items:
+        match item:
+            case Text() | Code():
+                out.append(item.text)
+            case LineBreak() | Image():
+                out.append(" ")
+            case Note():
+                out.append(f" {item.number} ")
+                if not item.repeat:
+                    notes.append(item)
+            case Emph() | Strong() | Span() | Link() | Phrase():
+                _inline_text(item.inlines, out, notes)
+
+
+def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], label: str, prefix: str = "") -> None:
+    """Each block that holds text, depth first; `prefix` (a note's marker) opens the first."""
+    for b in iter_blocks(blocks):
+        texts: list[tuple[tuple[Inline, ...] | str, bool]] = []
+        match b:
+            case Para() | Heading():
+                texts = [(b.inlines, True)]
+            case CodeBlock():
+                texts = [(b.text, True)]
+            case Figure():
+                texts = [(b.caption, True)]
+            case Table():
+                texts = [(b.caption, True)] + [(c.inlines, False) for row in (*b.head, *b.body) for c in row]
+            case BlockQuote() | Div() | ListBlock() | SceneBreak():
+                continue
+        for content, own_line in texts:
+            out = [prefix]
+            prefix = ""
+            if isinstance(content, str):
+                out.append(content)
+            else:
+                _inline_text(content, out, notes)
+            stream.add("".join(out), _Block(b.pos, label, own_line))
+    if prefix:  # a note with no text: its marker alone
+        stream.add(prefix, _Block(SourcePos(""), label, True))
+
+
+def chapter_words(ch: Chapter) -> tuple[_Stream, _Stream]:
+    """(running text, notes) of a chapter: notes in the order of their calls, each opened by
+    its marker ("3."), notes called in notes after the note that calls them."""
+    body, notes_stream = _Stream(), _Stream()
+    notes: list[Note] = []
+    _add_blocks(ch.blocks, body, notes, "this paragraph")
+    done = 0
+    while done < len(notes):
+        note = notes[done]
+        done += 1
+        where = len(notes_stream.blocks)
+        _add_blocks(note.blocks, notes_stream, notes, f"note {note.number}", f"{note.number}. ")
+        for i in range(where, len(notes_stream.blocks)):  # a block without a position: the note's
+            if not notes_stream.blocks[i].pos.path:
+                notes_stream.blocks[i] = _Block(note.pos, f"note {note.number}", True)
+    return body, notes_stream
+
+
+# -- alignment ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    token: list[int]  # per model word: the index of its (first) PDF word, -1 when not found
+    joined: set[int]  # model words printed in one PDF word with the word before them
+    used: set[int]  # PDF words taken
+
+
+def _gap(model: list[str], pdf: list[str], m0: int, m1: int, p0: int, p1: int, out: _Match) -> None:
+    """Model words m0..m1 against PDF words p0..p1 (between two agreeing runs): each found in
+    order, whole, in pieces (a word broken at a line end, across a page's notes if need be),
+    or with the words after it in one PDF word; PDF words not taken stay for the notes."""
+    if (m1 - m0) * (p1 - p0) > 400_000:  # no agreement over a long stretch: nothing to rescue
+        return
+    i, j = m0, p0
+    while i < m1:
+        w = model[i]
+        for jj in range(j, p1):
+            t = pdf[jj]
+            if t == w:
+                out.token[i], j = jj, jj + 1
+                out.used.add(jj)
+                i += 1
+                break
+            if t.startswith(w):  # the next model words printed in the same PDF word
+                s, k = w, i
+                while len(s) < len(t) and k + 1 < m1 and t.startswith(s + model[k + 1]):
+                    k += 1
+                    s += model[k]
+                if s == t:
+                    for n in range(i, k + 1):
+                        out.token[n] = jj
+                    out.joined.update(range(i + 1, k + 1))
+                    out.used.add(jj)
+                    i, j = k + 1, jj + 1
+                    break
+            if w.startswith(t):  # the word in pieces: the rest whole (after a page's notes and
+                rest, pieces = w[len(t):], [jj]  # running head if need be), else in pieces in a row
+                whole = next((kk for kk in range(jj + 1, p1) if pdf[kk] == rest), -1)
+                if whole >= 0:
+                    pieces.append(whole)
+                    rest = ""
+                for kk in range(jj + 1, p1):
+                    if not rest or not rest.startswith(pdf[kk]):
+                        break
+                    pieces.append(kk)
+                    rest = rest[len(pdf[kk]):]
+                if not rest:
+                    out.token[i], j = jj, pieces[-1] + 1
+                    out.used.update(pieces)
+                    i += 1
+                    break
+        else:
+            i += 1  # not in the gap: missing
+
+
+def _here(model: list[str], pdf: list[str], i: int, j: int, out: _Match) -> tuple[int, int] | None:
+    """Model word i as PDF words j, j+1... in a row, or model words i, i+1... as PDF word j:
+    (the next i, j), or None."""
+    w, t = model[i], pdf[j]
+    if w.startswith(t):
+        rest, k = w[len(t):], j + 1
+        while rest and k < len(pdf) and k - j <= PIECES and pdf[k] and rest.startswith(pdf[k]):
+            rest, k = rest[len(pdf[k]):], k + 1
+        if not rest:
+            out.token[i] = j
+            out.used.update(range(j, k))
+            return i + 1, k
+    elif t.startswith(w):
+        s, k = w, i + 1
+        while len(s) < len(t) and k < len(model) and t.startswith(s + model[k]):
+            s, k = s + model[k], k + 1
+        if s == t:
+            for n in range(i, k):
+                out.token[n] = j
+            out.joined.update(range(i + 1, k))
+            out.used.add(j)
+            return k, j + 1
+    return None
+
+
+def align(model: list[str], pdf: list[str]) -> _Match:
+    out = _Match([-1] * len(model), set(), set())
+    index: dict[tuple[str, ...], list[int]] = {}
+    for p in range(len(pdf) - ANCHOR + 1):
+        index.setdefault(tuple(pdf[p:p + ANCHOR]), []).append(p)
+    i = j = 0
+    n, m = len(model), len(pdf)
+    while i < n and j < m:
+        if model[i] == pdf[j]:
+            out.token[i] = j
+            out.used.add(j)
+            i, j = i + 1, j + 1
+            continue
+        if (step := _here(model, pdf, i, j, out)) is not None:  # broken at a line end, or run together
+            i, j = step
+            continue
+        # The nearest place where both sides agree again. A model word skipped is a word called
+        # missing, a PDF word skipped is usually a running head, a folio or a note: the first
+        # costs SKIP_MODEL times more (a book's title in its notes must not look like its head).
+        best: tuple[int, int] | None = None
+        cost = 0
+        di = 0
+        while i + di + ANCHOR <= n and (best is None or di * SKIP_MODEL < cost):
+            places = index.get(tuple(model[i + di:i + di + ANCHOR]))
+            if places:
+                p = bisect_left(places, j)
+                if p < len(places) and (best is None or di * SKIP_MODEL + places[p] - j < cost):
+                    best = (di, places[p] - j)
+                    cost = di * SKIP_MODEL + best[1]
+            di += 1
+        if best is None:
+            break
+        _gap(model, pdf, i, i + best[0], j, j + best[1], out)
+        i, j = i + best[0], j + best[1]
+    _gap(model, pdf, i, n, j, m, out)
+    return out
+
+
+# -- the check ------------------------------------------------------------------------------
+
+
+def chapter_pages(doc: Document, sections: list[tuple[tuple[str, bool], ...]]) -> dict[str, tuple[int, int]]:
+    """Chapter id -> (its first page, the first page of the next chapter), 1-based, from the
+    sections on each page (layout facts): a long note may go on over the pages after its
+    chapter's text, the back matter's among them."""
+    order = [ch.id for ch in doc.chapters]
+    first: dict[str, int] = {}
+    for number, on_page in enumerate(sections, 1):
+        for section_id, _ in on_page:
+            first.setdefault(section_id, number)
+    starts = sorted((first[i], i) for i in order if i in first)
+    return {i: (page, starts[k + 1][0] if k + 1 < len(starts) else len(sections) + 1) for k, (page, i) in enumerate(starts)}
+
+
+def _snippet(texts: list[str]) -> str:
+    return " ".join(texts[:SNIPPET_WORDS]) + (" …" if len(texts) > SNIPPET_WORDS else "")
+
+
+def _findings(stream: _Stream, match: _Match, words: PdfWords, ids: list[int], taken: set[int],
+              trims: list[tuple[float, float, float, float]], first_page: int) -> list[Finding]:
+    """ids: the PDF word of each position the stream was aligned against."""
+    out: list[Finding] = []
+    missing: dict[int, list[int]] = {}
+    outside: dict[int, list[int]] = {}
+    page = first_page
+    pages: dict[int, int] = {}  # block -> a page it is printed on (or near)
+    for i, t in enumerate(match.token):
+        b = stream.block[i]
+        if t < 0:
+            missing.setdefault(b, []).append(i)
+            pages.setdefault(b, page)
+            continue
+        w = ids[t]
+        page = words.page[w]
+        pages.setdefault(b, page)
+        left, top, right, bottom = words.box[w]
+        tl, tt, tr, tb = trims[page - 1] if page - 1 < len(trims) else (0.0, 0.0, *words.page_sizes[page - 1])
+        if (left < tl - TRIM_TOLERANCE_PT or right > tr + TRIM_TOLERANCE_PT
+                or top < tt - TRIM_TOLERANCE_PT or bottom > tb + TRIM_TOLERANCE_PT):
+            outside.setdefault(b, []).append(i)
+    totals: dict[int, int] = {}
+    starts: dict[int, int] = {}
+    for i, b in enumerate(stream.block):
+        totals[b] = totals.get(b, 0) + 1
+        starts.setdefault(b, i)
+    for b, found in missing.items():
+        block = stream.blocks[b]
+        out.append(Finding("missing", pages[b], block.pos,
+                           f"{len(found)} of the {totals[b]} words of {block.label} are not in the PDF's text "
+                           f"(not printed, or drawn off the page): '{_snippet([stream.texts[i] for i in found])}'"))
+    for b, found in outside.items():
+        block = stream.blocks[b]
+        out.append(Finding("outside_trim", words.page[ids[match.token[found[0]]]], block.pos,
+                           f"{len(found)} words of {block.label} are printed outside the page's trim box, where "
+                           f"they are cut off: '{_snippet([stream.texts[i] for i in found])}'"))
+    for b, i in starts.items():
+        block, t = stream.blocks[b], match.token[i]
+        if not block.own_line or t < 0 or i == 0:
+            continue
+        w = ids[t]
+        before = w - 1
+        run_on = i in match.joined
+        while not run_on and before >= 0 and words.line[before] == words.line[w]:
+            run_on = before in taken
+            before -= 1
+        if run_on:
+            out.append(Finding("glued", words.page[w], block.pos,
+                               f"{block.label} runs on from the text before it in the PDF "
+                               f"('… {stream.texts[i - 1]} {stream.texts[i]} …'): it does not start a line of its own"))
+    return out
+
+
+def check(doc: Document, words: PdfWords, sections: list[tuple[tuple[str, bool], ...]],
+          trims: list[tuple[float, float, float, float]]) -> list[Finding]:
+    """trims: each page's trim box in pdftotext's coordinates (left, top, right, bottom)."""
+    out: list[Finding] = []
+    spans = chapter_pages(doc, sections)
+    taken: set[int] = set()  # PDF words matched, by this chapter or those before
+    for ch in doc.chapters:
+        if ch.id not in spans:
+            continue
+        first, after = spans[ch.id]
+        start, end = words.first_on_page(first), words.first_on_page(after)
+        body, notes = chapter_words(ch)
+        ids = [w for w in range(start, end) if w not in taken]
+        body_match = align(body.keys, [words.keys[w] for w in ids])
+        taken |= {ids[t] for t in body_match.used}
+        # A note at a chapter's end laid out with the whole book may go on at the foot of the next.
+        rest = [w for w in range(start, words.first_on_page(after + NOTES_OVERLEAF)) if w not in taken]
+        notes_match = align(notes.keys, [words.keys[w] for w in rest])
+        taken |= {rest[t] for t in notes_match.used}
+        out += _findings(body, body_match, words, ids, taken, trims, first)
+        out += _findings(notes, notes_match, words, rest, taken, trims, first)
+    return out

@@ -1,0 +1,91 @@
+"""The words of a built PDF, with their boxes and lines: what print set, read back.
+
+Poppler's `pdftotext -tsv` (Debian's poppler-utils, which the Makefile installs) gives each
+word with its box and line, fast (a fraction of a second for a book of a few hundred pages).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_NOT_KEY = re.compile(r"[\W_]+")
+
+
+_keys: dict[str, str] = {}
+
+
+def key(word: str) -> str:
+    """What two printings of a word share: its letters and digits, case folded."""
+    found = _keys.get(word)
+    if found is None:
+        found = _keys[word] = _NOT_KEY.sub("", unicodedata.normalize("NFKC", word).casefold())
+    return found
+
+
+@dataclass
+class PdfWords:
+    keys: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    page: list[int] = field(default_factory=list)  # 1-based
+    line: list[int] = field(default_factory=list)  # a number per line of the book
+    box: list[tuple[float, float, float, float]] = field(default_factory=list)  # left, top, right, bottom (pt)
+    page_sizes: list[tuple[float, float]] = field(default_factory=list)
+
+    def first_on_page(self, page: int) -> int:
+        return bisect_left(self.page, page)
+
+
+def parse_tsv(tsv: str) -> PdfWords:
+    """pdftotext -tsv: a row a page (level 1), line (4) and word (5); boxes from the top left
+    corner of the page's MediaBox, in points."""
+    words = PdfWords()
+    line = 0
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t", 11)
+        if len(cells) < 12:
+            continue
+        level = cells[0]
+        if level == "1":
+            words.page_sizes.append((float(cells[8]), float(cells[9])))
+        elif level == "4":
+            line += 1
+        elif level == "5":
+            left, top, width, height = (float(c) for c in cells[6:10])
+            for word in cells[11].split():
+                if k := key(word):
+                    words.keys.append(k)
+                    words.texts.append(word)
+                    words.page.append(int(cells[1]))
+                    words.line.append(line)
+                    words.box.append((left, top, left + width, top + height))
+    return words
+
+
+def pdf_words(pdf: bytes) -> PdfWords | None:
+    """The PDF's words, or None when poppler's pdftotext is not installed."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "book.pdf"
+        path.write_bytes(pdf)
+        done = subprocess.run([exe, "-q", "-tsv", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def trim_boxes(reader: Any) -> list[tuple[float, float, float, float]]:
+    """Each page's TrimBox in pdftotext's coordinates: points from the MediaBox's top left."""
+    out = []
+    for page in reader.pages:
+        media, trim = page.mediabox, page.trimbox
+        out.append((float(trim.left) - float(media.left), float(media.top) - float(trim.top),
+                    float(trim.right) - float(media.left), float(media.top) - float(trim.bottom)))
+    return out
