@@ -54,6 +54,7 @@ def find_displaced(pages: list[Any]) -> list[Displaced]:
     note_page: dict[str, int] = {}
     last_block: dict[int, Any] = {}
     call_block: dict[str, Any] = {}
+    continued: set[int] = set()  # pages where a long note goes on to the next page
     root = pages[0]._page_box.children[0].element if pages else None
     parents = {child: parent for parent in root.iter() for child in parent} if root is not None else {}
     for number, page in enumerate(pages, 1):
@@ -66,6 +67,9 @@ def find_displaced(pages: list[Any]) -> list[Displaced]:
                 last_block[number] = current_block
             if isinstance(b, boxes.InlineBox) and str(b.element_tag).endswith("::footnote-call"):
                 note_id = b.element.get("id", "")
+                if not note_id:  # the call of a long note's continuation (note_split): on the next page by design
+                    continued.add(number)
+                    continue
                 call_page.setdefault(note_id, number)
                 call_block.setdefault(note_id, current_block)
         for child in box.children:
@@ -78,7 +82,9 @@ def find_displaced(pages: list[Any]) -> list[Displaced]:
         placed = note_page.get(note_id, 0)
         if placed != page:
             culprit = last_block.get(page)
-            selector = _selector(culprit, parents) if culprit is not None and culprit is not call_block[note_id] else ""
+            # A note called after a long one that goes on overleaf follows it there: no break helps.
+            selector = (_selector(culprit, parents) if culprit is not None and culprit is not call_block[note_id]
+                        and page not in continued else "")
             out.append(Displaced(note_id, page, placed, selector))
     return out
 

@@ -138,10 +138,26 @@ class Renderer:
         if note.repeat:  # print: the note is already at the foot of the page of its first call
             return f'<a href="#{note_id(cid, n)}" id="{ref}" class="note-repeat">{n}</a>'
         # Print: the note's text sits at the call; WeasyPrint floats it to the page foot.
-        body = "".join(f'<span class="note-p">{self.inlines(b.inlines)}</span>' if isinstance(b, Para)
-                       else f'<span class="note-p">{self.inlines(tuple(iter_block_inlines(b, False)))}</span>'
-                       for b in note.blocks)
+        body = "".join(self.note_paragraphs(note.blocks, "note-p"))
         return f'<span class="footnote" id="{note_id(cid, n)}" data-n="{n}">{body}</span>'
+
+    def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "") -> list[str]:
+        """Print: a note's blocks as spans (the note stands inside its call's paragraph, where
+        no block element may), one a paragraph, each a quote's or a list item's paragraph too,
+        so that print.css sets them apart (and pipeline.render.note_split can cut between them)."""
+        out: list[str] = []
+        for b in blocks:
+            if isinstance(b, BlockQuote):
+                out += self.note_paragraphs(b.blocks, "note-p note-quote")
+            elif isinstance(b, ListBlock):
+                for number, item in enumerate(b.items, b.start):
+                    out += self.note_paragraphs(item, "note-p note-li", f"{number}." if b.ordered else "•")
+            else:
+                inlines = b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False))
+                mark = f' data-marker="{a(marker)}"' if marker else ""
+                out.append(f'<span class="{classes}"{mark}>{self.inlines(inlines)}</span>')
+                marker = ""  # a list item's marker before its first paragraph only
+        return out
 
     def blocks(self, items: tuple[Block, ...]) -> str:
         return "\n".join(self.block(b) for b in items)

@@ -149,7 +149,8 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
         for child in _not_margin(box):
             in_flow = not isinstance(child, boxes.FootnoteAreaBox)
             if not in_flow:
-                notes += len(child.children)
+                # A long note's continuations (note_split) have no id: each note is counted once.
+                notes += sum(1 for n in child.children if n.element is not None and n.element.get("id"))
             repeated = _repeated_heads(child, heads) if in_flow else set()
             for b in child.descendants():
                 element = getattr(b, "element", None)

@@ -28,7 +28,7 @@ from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
 from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import footnote_fit, html, page_refs
+from pipeline.render import footnote_fit, html, note_split, page_refs
 from pipeline.render import pdf_sections as sections
 from pipeline.render import line_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
@@ -248,6 +248,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     source = print_html(doc)
     fixes = ""
     footnote_fit.install()
+    note_split.install()  # else a long note's last pages may be dropped
     line_fit.install()  # no word broken off a line's start by the space that ends a text run
     page_refs.install()  # else writing the tags takes time quadratic in the pages
     inner = press.min_inner_mm(0)
@@ -263,7 +264,8 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
                 weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
                                url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
             ]
-            document = weasyprint.HTML(string=source, base_url=str(styles_dir) + "/", url_fetcher=fetcher).render(
+            document = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(styles_dir) + "/",
+                                       url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
             # The gutter depends on the page count: if the count asks for a wider one, lay out
             # again from scratch (page breaks chosen for the old measure no longer apply).
@@ -273,9 +275,11 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
                 continue
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            if not new or footnote_rounds >= MAX_LAYOUTS - 1:
+            cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
+            if (cut == fixes and not new) or footnote_rounds >= MAX_LAYOUTS - 1:
                 break
-            fixes, footnote_rounds = "\n".join([fixes, *new]).strip(), footnote_rounds + 1
+            fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
+            footnote_rounds += 1
         # Every profile gets page labels and link descriptions; a print profile may choose another
         # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
         facts = layout_facts(document.pages, displaced)

@@ -121,7 +121,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
-    from pipeline.render import folios, page_refs
+    from pipeline.render import folios, note_split, page_refs
     from pipeline.render.footnote_fit import break_rules, find_displaced, install
     from pipeline.render.layout_facts import layout_facts
     from pipeline.render import line_fit
@@ -133,6 +133,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
     install()
+    note_split.install()  # else a long note's last pages may be dropped
     line_fit.install()  # no word broken off a line's start by the space that ends a text run
     page_refs.install()  # else writing a long chapter's tags takes time quadratic in its pages
     try:
@@ -146,7 +147,8 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
                 weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
             ]
-            html = weasyprint.HTML(string=source, base_url=str(Path(setup.print_css).parent) + "/", url_fetcher=fetcher)
+            html = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(Path(setup.print_css).parent) + "/",
+                                   url_fetcher=fetcher)
             if first_folio is None:
                 document = html.render(stylesheets=stylesheets, font_config=fonts)
             else:
@@ -154,9 +156,10 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
                     document = html.render(stylesheets=stylesheets, font_config=fonts)
             displaced = find_displaced(document.pages)
             new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            if not new:
+            cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
+            if cut == fixes and not new:
                 break
-            fixes = "\n".join([fixes, *new]).strip()
+            fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
         if first_folio is not None:
             folio = first_folio(len(document.pages))
             folios.renumber(document.pages, folio - section.first_folio)

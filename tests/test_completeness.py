@@ -1,0 +1,200 @@
+"""Print never loses, hides or glues text (issue 13, section 1): the text-completeness check in
+preflight (pipeline/completeness.py), and the long note continued overleaf (note_split).
+
+Each defect is built as a real book, first as the pipeline printed it before (the fix turned
+off by a monkeypatch: the check must report it, naming the chapter file and line), then as it
+prints now: every word of the note in the PDF's text, in order, inside the trim box.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import lxml.html
+import pypdf
+import pytest
+
+from pipeline import completeness, pdf_words
+from pipeline.cli import main
+from pipeline.model import Block, BlockQuote, Para
+from pipeline.render import html, note_split
+from pipeline.walk import iter_block_inlines
+
+from conftest import Built
+
+SLUG = "a-tiny-book"
+VOCABULARY = ("the revolution was betrayed by a bureaucracy whose interests ran against those of the "
+              "workers and peasants in every land where Darwin had walked before history").split()
+
+
+def prose(words: int, tag: str) -> str:
+    """Words of a plain vocabulary; every tenth carries a tag (q3x40: paragraph 3, word 40), so
+    a word can be found, once, in the PDF."""
+    return " ".join(f"{tag}{i}" if i % 10 == 0 else VOCABULARY[(i * 7 + len(tag)) % len(VOCABULARY)]
+                    for i in range(words))
+
+
+def long_note_book(tiny: Path) -> tuple[Path, list[str]]:
+    """The shape seen in a real manuscript: a note of an introductory paragraph and a block
+    quote of seven paragraphs, 1,112 words, called on a short chapter's first page."""
+    quote = "\n    >\n".join(f"    > {prose(146, f'q{k}x')}" for k in range(7))
+    note = f"[^long]: {prose(90, 'intro')}\n\n{quote}\n"
+    second = tiny / "second.md"
+    text = second.read_text().replace("with its own notes.[^1]", "with its own notes.[^1] A lengthy one.[^long]")
+    second.write_text(f"{text}\n{note}")
+    tags = [f"intro{i}" for i in range(0, 90, 10)] + [f"q{k}x{i}" for k in range(7) for i in range(0, 146, 10)]
+    return tiny, tags
+
+
+def quote_note_book(tiny: Path) -> Path:
+    second = tiny / "second.md"
+    note = "[^q]: A note that quotes two paragraphs:\n\n    > The first paragraph ends here.\n    >\n    > Thereafter a second paragraph.\n"
+    text = second.read_text().replace("And a second.[^2]", "And a second.[^2] A quoting one.[^q]")
+    second.write_text(f"{text}\n{note}")
+    return tiny
+
+
+def flattened(self: html.Renderer, blocks: tuple[Block, ...], classes: str, marker: str = "") -> list[str]:
+    """The print note as rendered before: a block quote's paragraphs run into one span."""
+    return [f'<span class="note-p">{self.inlines(b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False)))}</span>'
+            for b in blocks]
+
+
+@pytest.fixture
+def before_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(note_split, "plan", lambda pages, fixes: fixes)
+    monkeypatch.setattr(html.Renderer, "note_paragraphs", flattened)
+
+
+def build(source: Path, out: Path, *args: str) -> int:
+    return main(["build", str(source), "-o", str(out), "--only", "pdf", *args])
+
+
+def report(out: Path) -> dict:
+    return json.loads((out / f"{SLUG}-preflight.json").read_text())
+
+
+def found(out: Path, check: str = "text_completeness") -> list[dict]:
+    return [p for p in report(out)["problems"] if p["check"] == check]
+
+
+def words_in_trim(pdf: Path) -> list[tuple[int, int, str]]:
+    """(page, line, text) of each PDF word printed inside its page's trim box."""
+    data = pdf.read_bytes()
+    words = pdf_words.pdf_words(data)
+    assert words is not None, "pdftotext (poppler-utils) is needed"
+    trims = pdf_words.trim_boxes(pypdf.PdfReader(io.BytesIO(data)))
+    out = []
+    for text, page, line, (left, top, right, bottom) in zip(words.texts, words.page, words.line, words.box):
+        tl, tt, tr, tb = trims[page - 1]
+        if left >= tl - 0.5 and right <= tr + 0.5 and top >= tt - 0.5 and bottom <= tb + 0.5:
+            out.append((page, line, text))
+    return out
+
+
+def test_the_check_reports_a_long_note_printed_off_the_page(tiny: Path, tmp_path: Path, before_the_fix: None) -> None:
+    book, tags = long_note_book(tiny)
+    assert build(book, tmp_path) == 0  # a proof: a warning
+    problems = found(tmp_path)
+    missing = [p for p in problems if "are not in the PDF's text" in p["message"]]
+    lost = sum(int(re.match(r"(\d+) of the", p["message"]).group(1)) for p in missing)
+    assert lost > 500, problems  # 661 of the note's 1,112 words, with WeasyPrint 70
+    assert all(p["file"].endswith("second.md") and p["line"] > 1 for p in problems)  # the note's own lines
+    assert any("note 2" in p["message"] for p in missing)
+    printed = {text for _, _, text in words_in_trim(tmp_path / f"{SLUG}.pdf")}
+    assert not all(tag in printed for tag in tags)
+
+
+def test_the_check_is_an_error_for_a_printer(tiny: Path, tmp_path: Path, before_the_fix: None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    book, _ = long_note_book(tiny)
+    assert build(book, tmp_path, "--profile", "kdp") == 2
+    err = capsys.readouterr().err
+    assert re.search(r"second\.md:\d+:1: error: preflight: page \d+, The Second: \d+ of the \d+ words of note 2", err)
+    assert not (tmp_path / f"{SLUG}.pdf").exists(), "nothing is written"
+
+
+@pytest.mark.parametrize("profile", ["proof", "kdp"])
+def test_a_long_note_goes_on_at_the_foot_of_the_next_pages(tiny: Path, tmp_path: Path, profile: str) -> None:
+    book, tags = long_note_book(tiny)
+    assert build(book, tmp_path, "--profile", profile) == 0
+    assert found(tmp_path) == []
+    printed = [(page, line, text) for page, line, text in words_in_trim(tmp_path / f"{SLUG}.pdf")]
+    where = {}
+    for page, line, text in printed:
+        for tag in tags:
+            if re.sub(r"\W", "", text) == tag:
+                assert tag not in where, f"{tag} printed twice"
+                where[tag] = (page, line)
+    assert list(where) == tags, "every tagged word of the note once, inside the trim box, in order"
+    pages = sorted({page for page, _ in where.values()})
+    call_page = next(page for page, _, text in printed if text == "lengthy")  # "A lengthy one.2"
+    assert pages[0] == call_page, "the note begins on its call's page"
+    assert pages == list(range(pages[0], pages[0] + len(pages))), "and goes on over the pages after it"
+    assert len(pages) >= 3
+
+
+def test_the_check_reports_a_quote_run_together_in_a_note(tiny: Path, tmp_path: Path, before_the_fix: None) -> None:
+    assert build(quote_note_book(tiny), tmp_path) == 0
+    glued = [p for p in found(tmp_path) if "does not start a line of its own" in p["message"]]
+    assert len(glued) == 1 and "here. Thereafter" in glued[0]["message"], found(tmp_path)
+    line = next(n for n, text in enumerate((tiny / "second.md").read_text().splitlines(), 1) if "> Thereafter" in text)
+    assert glued[0]["file"].endswith("second.md") and glued[0]["line"] == line  # the quote's second paragraph
+
+
+def test_a_quote_in_a_note_keeps_its_paragraphs(tiny: Path, tmp_path: Path) -> None:
+    assert build(quote_note_book(tiny), tmp_path) == 0
+    assert found(tmp_path) == []
+    printed = words_in_trim(tmp_path / f"{SLUG}.pdf")
+    at = next(i for i, (_, _, text) in enumerate(printed) if text == "Thereafter")
+    assert printed[at - 1][2] == "here." and printed[at - 1][1] != printed[at][1], "a line of its own"
+
+
+def test_the_check_is_clean_on_the_anthology(anthology: Built) -> None:
+    data = json.loads(next(anthology.out.glob("*-preflight.json")).read_text())
+    assert data["checks"]["text_completeness"] == 0
+    assert [p for p in data["problems"] if p["check"].startswith("text_completeness")] == []
+
+
+# -- the alignment, word by word ------------------------------------------------------------
+
+
+def keys(text: str) -> list[str]:
+    return [pdf_words.key(w) for w in text.split() if pdf_words.key(w)]
+
+
+def test_words_broken_at_a_line_end_or_across_a_page_are_found() -> None:
+    model = keys("the proletariat changed radically the old experienced proletariat formed under Tsarism")
+    pdf = keys("the pro‐ 9 a note at the foot running head letariat changed radi‐ cally the old "
+               "experienced proletariat formed under Tsarism")
+    match = completeness.align(model, pdf)
+    assert -1 not in match.token
+    assert {pdf[t] for t in match.used} >= {"pro", "letariat", "radi", "cally"}
+    assert "note" not in {pdf[t] for t in match.used}, "the note's words stay for the notes"
+
+
+def test_missing_and_run_on_words_are_told_apart() -> None:
+    model = keys("one two three four five six seven eight nine ten eleven twelve")
+    match = completeness.align(model, keys("one two three four five six nine ten eleven twelve"))
+    assert [i for i, t in enumerate(match.token) if t < 0] == [6, 7]
+    match = completeness.align(model, keys("one two three four five sixseven eight nine ten eleven twelve"))
+    assert -1 not in match.token and match.joined == {6}
+
+
+def test_a_note_cut_into_pieces_keeps_every_character_once() -> None:
+    markup = ('<span class="footnote" id="c-note-1" data-n="1"><span class="note-p">One <em>two three</em> four.</span>'
+              '<span class="note-p note-quote">Five <a href="#x" id="y">six</a> seven.</span></span>')
+    pieces = lxml.html.fragments_fromstring(note_split.split_note(markup, "c-note-1", [6, 16]))
+    assert [note_split.note_text(p) for p in pieces] == ["Onetwo", "threefour.", "Fivesixseven."]
+    first, second, third = pieces
+    assert first.get("id") == "c-note-1" and "note-p-cut" not in lxml.html.tostring(first, encoding="unicode")
+    assert "cut-first" in first.get("class"), "its last line justified: the paragraph goes on"
+    assert second.get("class") == "footnote note-cont" and second.get("data-cont-of") == "c-note-1"
+    assert second.get("id") is None and second.get("data-n") is None and second.get("data-from") == "6"
+    assert third.get("class") == "footnote note-cont new-paragraph" and third.get("data-from") == "16"
+    assert [el.get("id") for p in pieces for el in p.iter() if el.get("id")] == ["c-note-1", "y"]
+    fixes = note_split.with_cuts(":root > *:nth-child(2) { break-before: page; }", {"c-note-1": [6, 16]})
+    assert note_split.cuts_of(fixes) == {"c-note-1": [6, 16]} and fixes.startswith(":root")
