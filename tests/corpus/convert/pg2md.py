@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 import lxml.html
@@ -136,6 +137,7 @@ def convert(name: str, opts: dict) -> None:
     body = doc.find("body")
     level = opts["chapter_level"]
     chapters: list[Chapter] = []
+    want: Counter = Counter()  # every word of the text kept, to prove that none was dropped
     current: Chapter | None = None
     skipping = False
     for el in list(body):
@@ -151,18 +153,29 @@ def convert(name: str, opts: dict) -> None:
                 skipping = True
                 continue
             skipping = False
+            want.update(words(text))
             current = Chapter(title_case(text).rstrip("."))
             current.author = opts.get("authors", {}).get(text, "")
             chapters.append(current)
             continue
         if current is None or skipping:
             continue
+        source_words = words("".join(el.itertext()))
+        if text.upper().startswith("BY ") and not current.author and not current.blocks:
+            source_words = source_words[1:]  # a byline's "BY" goes with it into the front matter
+        want.update(source_words)
         if tag in ("h2", "h3", "h4") and ROMAN.match(text) and roman_sections:
             current.blocks.append("## " + text.rstrip("."))
             continue
         if tag in ("h3", "p") and text.upper().startswith("BY ") and not current.author and not current.blocks:
-            byline = title_case(re.sub(r"\s*\[.*\]$", "", re.sub(r"\.$", "", text[3:])))
-            current.author = opts.get("byline_fixes", {}).get(byline, byline)
+            name_part, _, pen_name = re.sub(r"\.$", "", text[3:]).partition(" [")
+            byline = title_case(name_part)
+            fixed = opts.get("byline_fixes", {}).get(byline, byline)
+            if fixed != byline:  # the editor's correction: the word check expects the corrected spelling
+                want.subtract(words(byline))
+                want.update(words(fixed))
+            pen_name = pen_name.strip(" ]")
+            current.author = fixed + (f" [{pen_name}]" if pen_name else "")
             continue
         if tag in ("h3", "h4", "h5"):  # the level below the chapter's is the guide's ## (sections)
             current.blocks.append("#" * (int(tag[1]) - int(level[1]) + 1) + " " + escape(title_case(text)))
@@ -196,7 +209,18 @@ def convert(name: str, opts: dict) -> None:
             fm.append(f"author: {q(ch.author)}")
         fm.append("---")
         (out / f"{n:0{width}d}-{stem}.md").write_text("\n".join(fm) + "\n" + "\n\n".join(ch.blocks) + "\n", encoding="utf-8")
+    have: Counter = Counter()
+    for md in out.glob("*.md"):
+        have.update(words(md.read_text(encoding="utf-8")))
+    missing = want - have
+    if missing:
+        print(f"{name}: {sum(missing.values())} words of the source are not in the Markdown: "
+              + ", ".join(f"{w} ({n})" for w, n in missing.most_common(12)), file=sys.stderr)
     print(f"converted {name}: {len(chapters)} chapters")
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", re.sub(r"\\(.)", r"\1", text).lower())
 
 
 def q(text: str) -> str:
