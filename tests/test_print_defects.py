@@ -63,6 +63,22 @@ def line_with(found: list[Line], word: str) -> Line:
     return next(line for line in found if any(word in w for w in line.words))
 
 
+# -- 1. a block quote of two paragraphs inside a footnote --------------------------------------
+
+
+def test_a_quote_of_two_paragraphs_in_a_note_keeps_them_apart_and_set_in(tiny: Path, tmp_path: Path) -> None:
+    """It printed "...ends here.Second...": the note's blocks were one run of text in print."""
+    build(tiny, "A paragraph with a note.[^q]\n\n[^q]: Plover opens the note.\n\n"
+                "    > Kestrel paragraph ends here.\n    >\n    > Heron paragraph follows.\n\n"
+                "    Curlew closes the note.\n", tmp_path)
+    found = lines(tmp_path / f"{SLUG}.pdf")
+    first, second, after = (line_with(found, w) for w in ("Kestrel", "Heron", "Curlew"))
+    assert first.words[-1] == "here." and second.words[0] == "Heron", (first.text, second.text)
+    assert second.top > first.top and first.page == second.page
+    opening = line_with(found, "Plover")
+    assert first.x > opening.x - 1 and first.x > after.x + 5  # the quote is set in from the note's text
+
+
 # -- 2. a table row split over a page turn; the head row repeated ----------------------------
 
 
