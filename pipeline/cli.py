@@ -136,10 +136,13 @@ def _run(args: argparse.Namespace) -> int:
         from pipeline.scaffold import new_book
 
         return new_book(args.dir)
-    # No book.yaml: say where the book's title comes from, before anything else is printed.
+    # No book.yaml: say where the book's title came from, once it has worked (on exit 2 stderr
+    # holds nothing but the problems, each at its place: the contract other tools parse).
     note = metadata_note(args.dir) if args.command in ("build", "check", "dump") else ""
-    if note and not getattr(args, "quiet", False):
-        print(note, file=sys.stderr)
+
+    def say_note() -> None:
+        if note and not getattr(args, "quiet", False):
+            print(note, file=sys.stderr)
     if args.command == "build":
         from pipeline.build import CannotWrite, build  # heavy imports (WeasyPrint) only when building
 
@@ -161,6 +164,7 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_MANUSCRIPT
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
+        say_note()
         _report(list(result.warnings))
         # The preflight summary: always for a printer's profile (a cover was built), else at a
         # terminal only, so that a proof build stays quiet when all is well.
@@ -184,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{errors} error(s), {len(diags.items) - errors} warning(s): fix the errors and run again",
               file=sys.stderr)
         return EXIT_MANUSCRIPT
+    say_note()
     if args.command == "check" and doc is not None:  # a clean check says so, with what it read
         from pipeline.stats import book_stats
 
