@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,16 +19,15 @@ import pytest
 
 from hostile import Run, run_build
 
-from conftest import FIXTURES, ROOT
+from conftest import ROOT
 
 SLUG = "a-tiny-book"
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Path:
-    dest = tmp_path / "book"
-    shutil.copytree(FIXTURES / "tiny", dest)
-    return dest
+def book(tiny: Path) -> Path:
+    """A writable copy of the tiny manuscript (conftest), built with its folder as cwd's child."""
+    return tiny
 
 
 @pytest.fixture
@@ -155,8 +153,8 @@ def test_an_auto_listed_chapter_linked_out_of_the_folder_is_refused_unread(
     (book / "02-out.md").symlink_to(secret)
     (book / "03-passwd.md").symlink_to("/etc/passwd")
     run = build(book, tmp_path / "out", cache=tmp_path / "cache")
-    assert_refused(run, "book/02-out.md", "outside the manuscript folder")
-    assert_refused(run, "book/03-passwd.md", "outside the manuscript folder")
+    assert_refused(run, "tiny/02-out.md", "outside the manuscript folder")
+    assert_refused(run, "tiny/03-passwd.md", "outside the manuscript folder")
     assert not run.opened_any(secret, "/etc/passwd")
     assert not (tmp_path / "out").exists()
 
@@ -186,8 +184,8 @@ def test_fifos_and_devices_never_block_or_fill_memory(book: Path, tmp_path: Path
     os.mkfifo(book / "03-pipe.md")
     (book / "04-zero.md").symlink_to("/dev/zero")
     run = build(book, tmp_path / "out2", cache=tmp_path / "cache", timeout=120)
-    assert_refused(run, "book/03-pipe.md", "named pipe (FIFO)")
-    assert_refused(run, "book/04-zero.md", "outside the manuscript folder")
+    assert_refused(run, "tiny/03-pipe.md", "named pipe (FIFO)")
+    assert_refused(run, "tiny/04-zero.md", "outside the manuscript folder")
     assert not (tmp_path / "out2").exists()
 
 
@@ -195,7 +193,7 @@ def test_a_listed_chapter_that_is_a_fifo_is_refused(book: Path, tmp_path: Path) 
     (book / "second.md").unlink()
     os.mkfifo(book / "second.md")
     run = build(book, tmp_path / "out", timeout=120)
-    assert_refused(run, "book/book.yaml", "not a regular file")
+    assert_refused(run, "tiny/book.yaml", "not a regular file")
 
 
 # -- 2. front matter values: control characters, alias bombs, every one reported --------------
@@ -207,7 +205,7 @@ def test_yaml_escapes_that_make_characters_xml_cannot_hold_are_reported_at_their
     chapter.write_text(chapter.read_text().replace('source: "A test transcription"',
                                                    f'source: "A test{escape} transcription"'))
     run = build(book, tmp_path / "out")
-    assert_refused(run, "book/first.md:7:", "control character")
+    assert_refused(run, "tiny/first.md:7:", "control character")
     assert not (tmp_path / "out").exists()
 
 
@@ -218,7 +216,7 @@ def test_an_alias_bomb_as_a_chapter_title_is_refused_before_it_expands(book: Pat
     body = chapter.read_text().split("---\n", 2)[2]
     chapter.write_text("---\n" + "\n".join(levels) + "\ntitle: *i\n---\n" + body)
     run = build(book, tmp_path / "out", timeout=120, preexec=_memory_limit(2 << 30))
-    assert_refused(run, "book/first.md:2:", "expands to more than")
+    assert_refused(run, "tiny/first.md:2:", "expands to more than")
 
 
 def _memory_limit(limit: int):  # type: ignore[no-untyped-def]
@@ -237,7 +235,7 @@ def test_every_control_character_of_a_file_is_reported(book: Path, tmp_path: Pat
     run = build(book, tmp_path / "out")
     assert run.code == 2, run.stderr
     found = [line.split(": error")[0] for line in run.stderr.splitlines() if "control character" in line]
-    assert len(found) == 3 and found[0].startswith("book/second.md:8:") and found[1].startswith("book/second.md:10:")
+    assert len(found) == 3 and found[0].startswith("tiny/second.md:8:") and found[1].startswith("tiny/second.md:10:")
 
 
 def test_a_long_title_or_slug_gives_a_file_name_that_fits(book: Path, tmp_path: Path) -> None:
@@ -251,7 +249,7 @@ def test_a_long_title_or_slug_gives_a_file_name_that_fits(book: Path, tmp_path: 
     yaml.write_text(yaml.read_text() + f"slug: {'x' * 300}\n")
     run = build(book, tmp_path / "out2", "--only", "epub")
     assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
-    assert "book/book.yaml:10:7: warning: 'slug' is longer than 80 characters" in run.stderr
+    assert "tiny/book.yaml:10:7: warning: 'slug' is longer than 80 characters" in run.stderr
     assert [p.name for p in (tmp_path / "out2").iterdir()] == ["x" * 80 + ".epub"]
 
 
@@ -360,5 +358,5 @@ def test_a_figure_or_cover_that_is_a_fifo_is_refused_without_blocking(book: Path
     chapter.write_text(chapter.read_text() + "\n![A plate](images/plate.png)\n")
     line = len(chapter.read_text().splitlines())
     run = build(book, tmp_path / "out", timeout=120)
-    assert_refused(run, f"book/second.md:{line}:", "named pipe (FIFO)")
-    assert_refused(run, "book/book.yaml:10:", "named pipe (FIFO)")
+    assert_refused(run, f"tiny/second.md:{line}:", "named pipe (FIFO)")
+    assert_refused(run, "tiny/book.yaml:10:", "named pipe (FIFO)")
