@@ -40,7 +40,13 @@ PEOPLE_KEYS = (*_ROLE_KEYS, "creator", "contributor")
 CHAPTER_KEYS = {
     "title", "subtitle", "lang", "date", "publication", "source", "rights", "corrections", *PEOPLE_KEYS,
 }
-LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# BCP 47: a language and its subtags, optionally ending in private-use subtags
+# (`en-GB-x-cumbrlnd`), or a private-use tag alone (`x-local`); each private-use subtag is
+# 1-8 letters or digits.
+LANG_TAG = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?"
+    r"|[Xx](?:-[A-Za-z0-9]{1,8})+)$"
+)
 
 MAX_SLUG = 80  # characters: "-cover.pdf" and "-preflight.json" still fit a file name with room
 InlineParser = Callable[[str, SourcePos], tuple[Inline, ...]]
