@@ -34,6 +34,7 @@ from pipeline.model import (
     Link, ListBlock, Para, SceneBreak, Span, Strong, Text,
 )
 from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
+from pipeline.parse_divs import NestedMarkdownDiv
 from pipeline.parse_links import References, kept_as_text, span_attrs, undefined, use_needle
 from pipeline.parse_links import book_references as book_definitions
 from pipeline.parse_notes import NoteCalls
@@ -110,49 +111,6 @@ _REFERENCES = [(name, _marked(base, full), pattern, priority) for name, base, fu
     ("short_image_ref", ShortImageReferenceInlineProcessor, False, IMAGE_REFERENCE_RE, 125))]
 
 
-_NESTED_DIV = re.compile(r"""<div\b[^>]*\bmarkdown\s*=\s*["']?(?:1|block)["']?[^>]*>""")
-_DIV_OPEN = re.compile(r"<div\b", re.IGNORECASE)
-_DIV_CLOSE = re.compile(r"</div\s*>", re.IGNORECASE)
-
-
-class _NestedMarkdownDiv(BlockProcessor):
-    """`<div class="verse" markdown="1">` ... `</div>` inside a block quote or a note.
-    md_in_html sets aside raw HTML only at the top level of the text (its preprocessor sees
-    lines, not the `> ` or the indent of a note), so inside a quotation or a note the div
-    would be inline HTML in a paragraph; here it becomes the same <div> element, its text
-    parsed as Markdown, that md_in_html makes of a div at the top level."""
-
-    def test(self, parent: etree.Element, block: str) -> bool:
-        first = block.split("\n", 1)[0].strip()
-        return bool(_NESTED_DIV.fullmatch(first))
-
-    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
-        first, _, rest = blocks[0].partition("\n")
-        kind, tag, attrs = read_tag(first.strip())
-        if kind != "open" or tag != "div":
-            return False
-        # the blocks up to the line that closes the div, counting divs opened inside it
-        inner: list[str] = []
-        depth, texts = 1, [rest, *blocks[1:]]
-        for used, text in enumerate(texts):
-            lines = text.split("\n")
-            for n, line in enumerate(lines):
-                depth += len(_DIV_OPEN.findall(line)) - len(_DIV_CLOSE.findall(line))
-                if depth <= 0:
-                    before = _DIV_CLOSE.split(line)
-                    head = "\n".join([*lines[:n], "</div>".join(before[:-1]) if len(before) > 1 else ""])
-                    after = "\n".join([before[-1], *lines[n + 1:]]).strip("\n")
-                    inner.append(head)
-                    del blocks[: used + 1]
-                    if after.strip():
-                        blocks.insert(0, after)
-                    div = etree.SubElement(parent, "div", {k: v for k, v in attrs.items() if k != "markdown"})
-                    self.parser.parseChunk(div, "\n\n".join(t for t in inner if t.strip()))
-                    return None
-            inner.append(text)
-        return False  # never closed: left to the paragraph, which reports the stray tag
-
-
 class _Capture(Treeprocessor):
     """Keeps the tree as it is just before Python-Markdown undoes backslash escapes, so an
     escaped '\\[^1]' can be told from a call of an undefined note; _clean undoes them."""
@@ -196,7 +154,7 @@ def _new_markdown(references: References | None = None) -> tuple[markdown.Markdo
     # leading lookbehind is tried at every position of every text node: 25x slower).
     md.inlinePatterns.register(_BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
-    md.parser.blockprocessors.register(_NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
+    md.parser.blockprocessors.register(NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
     capture = _Capture(md)
     md.treeprocessors.register(capture, "pipeline-capture", 1)  # before "unescape" (0)
     return md, capture

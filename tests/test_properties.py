@@ -835,16 +835,20 @@ def test_glyph_warning_points_into_the_manuscript(char: str) -> None:
     assert rc == 0 and re.search(r"a\.md:4(:\d+)?: warning: ", stderr), stderr
 
 
-@pytest.mark.xfail(strict=True, reason="Python-Markdown 3.11's HTML block parser: an unclosed '<x' or '<?x', or "
-                                       "a bare '&#x', even in code, swallows a later HTML block into a paragraph: refused with "
-                                       "'<div> cannot stand inside a paragraph; put it on lines of its own'")
+_SWALLOWED = pytest.mark.xfail(strict=True, reason="Python-Markdown 3.11's HTML block parser: an unclosed '<x' or "
+                               "'<?x', or a bare '&#x', even in code, swallows a later HTML block into a paragraph: "
+                               "refused with '<div> cannot stand inside a paragraph; put it on lines of its own'")
+
+
+# The two Markdown-in-HTML divs after an unclosed '<b' now build: the swallowed div is read by
+# parse_divs.NestedMarkdownDiv, as a div inside a quotation is. The others are still refused.
 @pytest.mark.parametrize("body", [
     "    if a <b:\n\n<div class=\"headnote\" markdown=\"1\">\nA headnote.\n</div>\n",
-    "    if a <b:\n\n<p>raw</p>\n",
+    pytest.param("    if a <b:\n\n<p>raw</p>\n", marks=_SWALLOWED),
     "Less: a <b.\n\n<div class=\"headnote\" markdown=\"1\">\nA headnote.\n</div>\n",
-    "<div class=\"headnote\" markdown=\"1\">\n`<?xml`\n</div>\n",
-    "<div class=\"headnote\" markdown=\"1\">\n`&#x`\n</div>\n",
-    "<div class=\"headnote\" markdown=\"1\">\nSee &#x and more.\n</div>\n",
+    pytest.param("<div class=\"headnote\" markdown=\"1\">\n`<?xml`\n</div>\n", marks=_SWALLOWED),
+    pytest.param("<div class=\"headnote\" markdown=\"1\">\n`&#x`\n</div>\n", marks=_SWALLOWED),
+    pytest.param("<div class=\"headnote\" markdown=\"1\">\nSee &#x and more.\n</div>\n", marks=_SWALLOWED),
 ])
 def test_unclosed_tag_in_code_before_html_block(body: str) -> None:
     rc, stderr = _build(_book(body))
