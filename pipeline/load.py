@@ -65,7 +65,7 @@ def _assets_digest(root: Path, chapters: set[Path], out: Path | None) -> str:
         if real is not None and real.suffix.lower() in MEDIA_TYPES:
             try:
                 data = read_regular(real)
-            except Exception:  # noqa: BLE001 - too big, or gone: the image's own check reports it
+            except (Refused, OSError):  # too big, or gone: the image's own check reports it
                 data = b"\0unread"
         parts.append(digest(rel, data))
     return digest(*parts)
