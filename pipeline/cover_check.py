@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pypdf
 from PIL import Image
 
 from pipeline.model import Document
+from pipeline.poppler import run_on_pdf
 from pipeline.preflight import BOX_TOLERANCE_PT, Problem, Report
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, spine_width_in
 
@@ -31,15 +29,8 @@ SIDES = ("left", "top", "right", "bottom")
 
 def _drawn(pdf: bytes) -> Image.Image | None:
     """The cover's page in grey at DPI, or None without pdftoppm."""
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "cover.pdf"
-        path.write_bytes(pdf)
-        done = subprocess.run([exe, "-r", str(DPI), "-gray", "-singlefile", "-f", "1", "-l", "1", str(path)],
-                              capture_output=True, check=True)
-    return Image.open(io.BytesIO(done.stdout)).convert("L")
+    drawn = run_on_pdf("pdftoppm", pdf, ["-r", str(DPI), "-gray", "-singlefile", "-f", "1", "-l", "1"])
+    return Image.open(io.BytesIO(drawn)).convert("L") if drawn is not None else None
 
 
 def white_bleed(image: Image.Image, media: tuple[float, float, float, float],

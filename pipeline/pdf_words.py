@@ -7,14 +7,12 @@ word with its box and line, fast (a fraction of a second for a book of a few hun
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from pipeline.poppler import run_on_pdf
 
 _NOT_KEY = re.compile(r"[\W_]+")
 
@@ -71,14 +69,8 @@ def parse_tsv(tsv: str) -> PdfWords:
 
 def pdf_words(pdf: bytes) -> PdfWords | None:
     """The PDF's words, or None when poppler's pdftotext is not installed."""
-    exe = shutil.which("pdftotext")
-    if exe is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "book.pdf"
-        path.write_bytes(pdf)
-        done = subprocess.run([exe, "-q", "-tsv", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
-    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+    tsv = run_on_pdf("pdftotext", pdf, ["-q", "-tsv", "-enc", "UTF-8"], ["-"])
+    return parse_tsv(tsv.decode("utf-8", "replace")) if tsv is not None else None
 
 
 def trim_boxes(reader: Any) -> list[tuple[float, float, float, float]]:
