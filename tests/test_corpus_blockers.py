@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.validate import run_ace
 
 
 def _build(book: Path, out: Path) -> str:
@@ -20,12 +21,25 @@ def _build(book: Path, out: Path) -> str:
         return z.read("EPUB/text/first.xhtml").decode()
 
 
-@pytest.mark.parametrize("tag", ["x-local", "en-GB-x-cumbrlnd"])
-def test_private_use_language_tag_is_accepted(tiny: Path, tmp_path: Path, tag: str) -> None:
+@pytest.mark.parametrize(("tag", "written"), [("x-local", "und-x-local"), ("en-GB-x-cumbrlnd", "en-GB-x-cumbrlnd")])
+def test_private_use_language_tag_is_accepted(tiny: Path, tmp_path: Path, tag: str, written: str) -> None:
     first = tiny / "first.md"
     first.write_text(first.read_text() + f"\nThe [dialect words]{{lang={tag}}} of the place.\n")
     text = _build(tiny, tmp_path / "out")
-    assert re.search(rf'lang="{tag}"[^>]*>dialect words<', text)
+    assert re.search(rf'lang="{written}"[^>]*>dialect words<', text)
+
+
+def test_private_use_tag_alone_is_written_so_that_ace_accepts_it(tiny: Path, tmp_path: Path) -> None:
+    """`x-local` (dracula's Romanian and Slovak words) is a valid BCP 47 tag, but Ace's valid-lang
+    rule wants a primary language: the outputs write it as `und-x-local` (language undetermined,
+    the same private-use meaning), in both attributes."""
+    first = tiny / "first.md"
+    first.write_text(first.read_text() + "\nThey said \u201c[Ordog]{lang=x-local}\u201d, Satan.\n")
+    text = _build(tiny, tmp_path / "out")
+    assert re.search(r'lang="und-x-local" xml:lang="und-x-local"[^>]*>Ordog<', text)
+    (epub,) = (tmp_path / "out").glob("*.epub")
+    report = run_ace(epub)
+    assert report.clean, report.messages
 
 
 def test_garbage_language_tag_is_still_refused(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,6 +36,10 @@ def a(text: str) -> str:
 def lang_attrs(lang: str, opts: HtmlOptions) -> str:
     if not lang:
         return ""
+    if lang[:2].lower() == "x-":
+        # A private-use tag alone is valid BCP 47, but reading systems and Ace's valid-lang rule
+        # want a primary language: 'und' (undetermined) says the same and keeps the private use.
+        lang = "und-" + lang
     return f' lang="{a(lang)}" xml:lang="{a(lang)}"' if opts.epub else f' lang="{a(lang)}"'
 
 
