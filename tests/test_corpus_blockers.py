@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.validate import run_ace
+from pipeline.validate import run_ace, run_epubcheck
 
 
 def _build(book: Path, out: Path) -> str:
@@ -40,6 +40,19 @@ def test_private_use_tag_alone_is_written_so_that_ace_accepts_it(tiny: Path, tmp
     (epub,) = (tmp_path / "out").glob("*.epub")
     report = run_ace(epub)
     assert report.clean, report.messages
+
+
+def test_ids_that_html_allows_are_accepted(tiny: Path, tmp_path: Path) -> None:
+    """`id="12"` (php-markdown-extra's test) and `{#1st}` are ids in HTML and in EPUB 3's XHTML:
+    they are kept, links reach them, and epubcheck has nothing to say."""
+    first = tiny / "first.md"
+    first.write_text(first.read_text() + '\n<p class="test" id="12">Some content.</p>\n\nA paragraph.\n{: #1st }\n\n'
+                     "See [the test](#12) and [the first](#1st).\n")
+    text = _build(tiny, tmp_path / "out")
+    assert 'id="12"' in text and 'id="1st"' in text
+    assert 'href="first.xhtml#12"' in text and 'href="first.xhtml#1st"' in text
+    (epub,) = (tmp_path / "out").glob("*.epub")
+    assert run_epubcheck([epub])[epub].messages == ()
 
 
 def test_garbage_language_tag_is_still_refused(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

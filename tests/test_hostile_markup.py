@@ -135,11 +135,11 @@ def test_front_matter_links_between_chapters_lead_into_the_book(
 
 
 def test_front_matter_span_attributes_are_checked(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    set_front_matter(tiny, "publication", '"[Ein Buch]{lang=not_a_tag} and [x]{#1st}"')
+    set_front_matter(tiny, "publication", '"[Ein Buch]{lang=not_a_tag} and <span id=\'two words\'>x</span>"')
     code, err = build(tiny, tmp_path / "out", capsys)
     assert code == 2
     assert re.search(r"first\.md:6:\d+: error: lang='not_a_tag' is not a language tag", err), err
-    assert re.search(r"first\.md:6:\d+: error: the id '1st' is not usable in an EPUB", err), err
+    assert re.search(r"first\.md:6:\d+: error: the id 'two words' is not usable: an id is one word", err), err
 
 
 # -- attribute lists and <div markdown="1"> follow raw HTML's rules -------------------------

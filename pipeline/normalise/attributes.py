@@ -13,15 +13,18 @@ from pipeline.model import Attrs, Document
 from pipeline.normalise.front_matter import meta_texts
 from pipeline.walk import iter_inlines
 
-_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+# HTML's rule, which epubcheck applies to EPUB 3's XHTML: an id is not empty and holds no white
+# space ("12" and "1st" are ids, as on the web pages editors paste). Manuscript ids never become
+# the XML IDs of the package or the NCX, which name chapters and navPoints by ids of their own.
+_ID = re.compile(r"^[^\s]+$")
 
 
 def _check(attrs: Attrs, pos: SourcePos, diags: Collector) -> None:
     if attrs.lang and not LANG_TAG.match(attrs.lang):
         diags.error(pos, f"lang={attrs.lang!r} is not a language tag; write one such as en, en-GB, la or fr")
-    if attrs.id and not _XML_NAME.match(attrs.id):
-        diags.error(pos, f"the id {attrs.id!r} is not usable in an EPUB: start it with a letter and use only "
-                         "letters, digits, '-', '_' and '.'")
+    if attrs.id and not _ID.match(attrs.id):
+        diags.error(pos, f"the id {attrs.id!r} is not usable: an id is one word, without spaces; "
+                         "join its words with '-'")
 
 
 def check_attributes(doc: Document, diags: Collector) -> Document:
