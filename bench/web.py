@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.build import STYLES_DIR, build  # noqa: E402
+from pipeline.build import STYLES_DIR, BuildPlan, build  # noqa: E402
 from pipeline.web.bookpage import render_page  # noqa: E402
 from pipeline.web.pages import PageImages  # noqa: E402
 from pipeline.web.server import BookServer  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
         source = work / "manuscript"
         shutil.copytree(manuscript, source)
         out = work / "out"
-        base, result = timed(lambda: build(source, out))
+        base, result = timed(lambda: build(BuildPlan(source, out)))
         slug = result.pdf.stem  # type: ignore[attr-defined]
         rows: list[tuple[str, float, str]] = [("full build (baseline)", base, "")]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pipeline.build_cache import BuildCache, CachedBuild
+from pipeline.build_plan import STYLES_DIR, BuildPlan, Outputs
 from pipeline.cache import Cache, digest
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.files import read_inside
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from pipeline.model import BookMeta, Chapter, Document
     from pipeline.render.html import HtmlOptions
 
-STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+__all__ = ["STYLES_DIR", "BuildPlan", "BuildResult", "CannotWrite", "Outputs", "build", "write_atomically"]
 Progress = Callable[[str], None]
 
 
@@ -71,22 +72,37 @@ def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
     return lambda data: cache.get_or_make("deflate", digest(data), lambda: deflate(data))
 
 
+def _options_key(opts: HtmlOptions) -> str:
+    """Every field of the options, so that a field added to HtmlOptions is in the key without
+    anyone remembering to add it: a value as itself, a function by its name (what the EPUB's
+    functions read, the book's ids, is in the key beside it)."""
+    from dataclasses import fields
+
+    def part(value: object) -> str:
+        return f"{value.__module__}.{value.__qualname__}" if callable(value) else repr(value)
+
+    return ";".join(f"{f.name}={part(getattr(opts, f.name))}" for f in fields(opts))
+
+
 def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, HtmlOptions], str]:
-    """Each EPUB chapter's markup, kept by the chapter's fingerprint (and, for a chapter with
-    links, by every id of the book, which decides the files they point at): after an edit,
-    only the edited chapter is rendered again."""
+    """Each EPUB chapter's markup, kept by the chapter's fingerprint and the options (and, for a
+    chapter with links, by every id of the book, which decides the files they point at): after
+    an edit, only the edited chapter is rendered again; within a build, each chapter once (the
+    page-list check and the EPUB ask for the same markup)."""
     from pipeline.cache import pipeline_version
     from pipeline.chapter_index import all_ids, chapter_index
     from pipeline.fingerprint import chapter_fingerprint
     from pipeline.render.html import chapter_section
 
-    if cache.folder is None:
-        return chapter_section
     targets = digest(repr(sorted(all_ids(doc).items())))
+    made: dict[str, str] = {}
 
     def section(ch: Chapter, opts: HtmlOptions) -> str:
-        key = digest(pipeline_version(), chapter_fingerprint(ch), targets if chapter_index(ch).links else "")
-        return cache.get_or_make("section", key, lambda: chapter_section(ch, opts).encode("utf-8")).decode("utf-8")
+        key = digest(pipeline_version(), chapter_fingerprint(ch), _options_key(opts),
+                     targets if chapter_index(ch).links else "")
+        if key not in made:
+            made[key] = cache.get_or_make("section", key, lambda: chapter_section(ch, opts).encode("utf-8")).decode("utf-8")
+        return made[key]
 
     return section
 
@@ -172,46 +188,41 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def _drop_stale_cover(result: BuildResult, only: str) -> None:
+def _drop_stale_cover(result: BuildResult, plan: BuildPlan) -> None:
     """A PDF built for the screen after one built for a printer: the printer's cover no longer
     belongs to the PDF beside it."""
-    if only in ("", "pdf") and result.cover is None:
+    if plan.pdf and result.cover is None:
         (result.pdf.parent / f"{result.pdf.stem}-cover.pdf").unlink(missing_ok=True)
 
 
-def build(root: Path, out: Path, styles_dir: Path = STYLES_DIR, progress: Progress = lambda s: None,
-          strict: bool = False, only: str = "", profile: str = "", jobs: int = 1, use_cache: bool = True) -> BuildResult:
-    """profile: a print profile overriding book.yaml's `print:` ("" keeps the book's); jobs: processes
-    for parsing a large book's chapters and laying out its PDF's chapters; use_cache=False builds
-    everything afresh.
+def build(plan: BuildPlan, progress: Progress = lambda s: None) -> BuildResult:
+    """Build what the plan asks for into plan.out; progress hears each stage's name.
     Raises ManuscriptError (with every problem found) before anything is written."""
+    out = plan.out
     _check_writable(out)
-    folder = manuscript_folder(root)  # DIR, or a single .md file's folder (root= below tells them apart)
-    cache = Cache.for_manuscript(folder) if use_cache else Cache(None)
-    # Diagnostics name files as seen from the working folder: where the book and the shell are count too.
-    settings = f"only={only};profile={profile};strict={strict};root={root.resolve()};cwd={Path.cwd()}"
-    whole = BuildCache(cache, folder, styles_dir, font_files(), out, settings)
+    folder = manuscript_folder(plan.manuscript)  # DIR, or a single .md file's folder
+    cache = Cache.for_manuscript(folder) if plan.use_cache else Cache(None)
+    whole = BuildCache(cache, folder, plan.styles_dir, font_files(), out, plan.settings())
     if (hit := whole.get()) is not None:
         progress("nothing changed: outputs from the cache")
         write_atomically({out / name: data for name, data in hit.files.items()})
         result = BuildResult(out / hit.epub, out / hit.pdf, hit.pages, hit.diagnostics, hit.preflight,
                              out / hit.cover if hit.cover else None)
-        _drop_stale_cover(result, only)
+        _drop_stale_cover(result, plan)
         return result
     # An EPUB alone is the model and text all through: the collector stays paused until the
     # model has been freed (by reference counting) on the way out, so it never walks it.
-    with gc_paused() if only == "epub" else nullcontext():
-        result, files = _build(root, out, styles_dir, progress, strict, only, profile, jobs, cache)
+    with gc_paused() if not plan.pdf else nullcontext():
+        result, files = _build(plan, progress, cache)
     progress("writing files")
     write_atomically(files)
-    _drop_stale_cover(result, only)
+    _drop_stale_cover(result, plan)
     whole.put(CachedBuild({p.name: data for p, data in files.items()}, result.epub.name, result.pdf.name,
                           result.cover.name if result.cover else "", result.pages, result.warnings, result.preflight))
     return result
 
 
-def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: bool, only: str, profile: str,
-           jobs: int, cache: Cache) -> tuple[BuildResult, dict[Path, bytes]]:
+def _build(plan: BuildPlan, progress: Progress, cache: Cache) -> tuple[BuildResult, dict[Path, bytes]]:
     # The renderers are imported where they are used: a cached build loads neither, and an
     # EPUB-only build does not pay for WeasyPrint's import (about a second).
     from pipeline.load import load_normalised
@@ -222,32 +233,32 @@ def _build(root: Path, out: Path, styles_dir: Path, progress: Progress, strict: 
 
     def start_cover(meta: BookMeta) -> None:
         nonlocal cover_job
-        if only in ("", "epub") and not diags.has_errors:
+        if plan.epub and not diags.has_errors:
             from pipeline.cover_job import start_cover_job
 
-            cover_job = start_cover_job(meta, styles_dir, cache)
+            cover_job = start_cover_job(meta, plan.styles_dir, cache)
 
     try:
         with gc_paused():
-            doc = load_normalised(root, diags, cache, jobs, on_meta=start_cover, out=out)
-        if strict:
+            doc = load_normalised(plan.manuscript, diags, cache, plan.jobs, on_meta=start_cover, out=plan.out)
+        if plan.strict:
             diags.promote_warnings()
         diags.raise_if_errors()
         assert doc is not None
-        return _render(doc, diags, manuscript_folder(root), out, styles_dir, progress, only, profile, jobs, cache,
-                       cover_job)
+        return _render(doc, diags, plan, progress, cache, cover_job)
     finally:
         if cover_job is not None:
             cover_job.close()
 
 
-def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: Path, progress: Progress, only: str,
-            profile: str, jobs: int, cache: Cache, cover_job: CoverJob | None) -> tuple[BuildResult, dict[Path, bytes]]:
+def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress, cache: Cache,
+            cover_job: CoverJob | None) -> tuple[BuildResult, dict[Path, bytes]]:
     from pipeline.pagemap import PageMap
     from pipeline.print_profiles import PROFILES
     from pipeline.sources import display_path
     from pipeline.render.epub import page_list_mismatches, render_epub
 
+    root, out, styles_dir = manuscript_folder(plan.manuscript), plan.out, plan.styles_dir
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
     outputs: dict[Path, bytes] = {}
     pages = 0
@@ -256,32 +267,33 @@ def _render(doc: Document, diags: Collector, root: Path, out: Path, styles_dir: 
     # The EPUB's page list comes from the print layout, so the PDF is laid out first. --only epub
     # skips the layout (it is most of a build's time): that EPUB has no page list and claims none.
     printed = None
-    if only in ("", "pdf"):
+    if plan.pdf:
         # Print profiles: bleed, gutter and PDF/X (press), the cover sheet, the preflight report.
         from pipeline.preflight import preflight
         from pipeline.render.pdf import render_pdf
         from pipeline.render.press import press_options
         from pipeline.render.print_cover import render_print_cover
 
-        press = PROFILES[profile or doc.meta.print_profile]
+        press = PROFILES[plan.profile or doc.meta.print_profile]
         progress(f"laying out PDF ({press.name})")
         # The proof PDF is laid out a chapter at a time (cached; -j lays chapters out in parallel);
         # printer profiles lay the whole book out at once (render_pdf says why).
-        printed = render_pdf(doc, styles_dir, press_options(press), cache=cache, jobs=jobs, progress=progress)
-    if only in ("", "epub"):
+        printed = render_pdf(doc, styles_dir, press_options(press), cache=cache, jobs=plan.jobs, progress=progress)
+    if plan.epub:
         progress("rendering cover")
         cover = _cover(doc, root, styles_dir, cache, cover_job)
         progress("writing EPUB")
         page_map = printed.page_map if printed else PageMap((), "")
+        section = _remembered_sections(doc, cache)
         with gc_paused():
-            if page_map.breaks and (differ := page_list_mismatches(doc, page_map)):
+            if page_map.breaks and (differ := page_list_mismatches(doc, page_map, section)):
                 # Markers would stand in the wrong places: better none (and no page claims).
                 where = next((ch.pos for ch in doc.chapters if ch.id in differ), doc.meta.pos)
                 diags.warning(where, "the EPUB is built without the print edition's page list: the print layout "
                                      "counts this text differently (a bug in the pipeline; please report it)")
                 page_map = PageMap((), "")
             outputs[epub_path] = render_epub(doc, styles_dir, cover, cover_alt(doc), page_map,
-                                             _remembered_deflate(cache), _remembered_sections(doc, cache))
+                                             _remembered_deflate(cache), section)
     if printed:
         for message in printed.warnings:
             diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")

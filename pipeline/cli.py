@@ -144,12 +144,13 @@ def _run(args: argparse.Namespace) -> int:
         if note and not getattr(args, "quiet", False):
             print(note, file=sys.stderr)
     if args.command == "build":
-        from pipeline.build import CannotWrite, build  # heavy imports (WeasyPrint) only when building
+        from pipeline.build import BuildPlan, CannotWrite, Outputs, build  # WeasyPrint only when building
 
         tty = sys.stderr.isatty() and not args.quiet
+        plan = BuildPlan(args.dir, args.out, Outputs(args.only), args.profile, args.strict, max(1, args.jobs),
+                         use_cache=not args.no_cache)
         try:
-            result = build(args.dir, args.out, progress=_progress(tty), strict=args.strict, only=args.only,
-                           profile=args.profile, jobs=max(1, args.jobs), use_cache=not args.no_cache)
+            result = build(plan, progress=_progress(tty))
         except CannotWrite as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)
@@ -171,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
         if result.preflight and not args.quiet and (tty or result.cover):
             print("\n".join(result.preflight), file=sys.stderr)
         if tty:
-            built = [str(p) for p in (result.epub, result.pdf) if p.exists() and args.only in ("", p.suffix[1:])]
+            built = [str(p) for p in (result.epub, result.pdf) if p.exists() and (plan.epub if p.suffix == ".epub" else plan.pdf)]
             built += [str(result.cover)] if result.cover else []
             print(f"built {' and '.join(built)}" + (f" ({result.pages} pages)" if result.pages else ""), file=sys.stderr)
         return EXIT_OK

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import STYLES_DIR, build
+from pipeline.build import STYLES_DIR, BuildPlan, Outputs, build
 from pipeline.cache import Cache, inputs_key
 from pipeline.fonts import font_files
 
@@ -37,30 +37,30 @@ def book(tmp_path: Path) -> Path:
 
 def test_an_edit_parses_only_its_chapter_and_gives_the_bytes_of_a_clean_build(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build(book, out)
+    build(BuildPlan(book, out))
     chapters = tmp_path / ".pipeline-cache" / "chapter"
     before = set(chapters.iterdir())
     (book / "ch03.md").write_text((book / "ch03.md").read_text().replace("the", "a", 1))
-    rebuilt = build(book, out)
+    rebuilt = build(BuildPlan(book, out))
     assert len(set(chapters.iterdir()) - before) == 1  # ch03 alone was parsed again
-    clean = build(book, tmp_path / "clean", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", use_cache=False))
     assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
     assert rebuilt.pdf.read_bytes() == clean.pdf.read_bytes()
 
 
 def test_noop_rebuild_is_a_cache_hit_with_the_bytes_of_a_clean_build(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build(book, out)
+    build(BuildPlan(book, out))
     messages: list[str] = []
-    hit = build(book, out, progress=messages.append)
+    hit = build(BuildPlan(book, out), progress=messages.append)
     assert messages == ["nothing changed: outputs from the cache"]
-    clean = build(book, tmp_path / "clean", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", use_cache=False))
     assert hit.pdf.read_bytes() == clean.pdf.read_bytes()
     assert hit.epub.read_bytes() == clean.epub.read_bytes()
     assert hit.pages == clean.pages
     # Removed outputs come back from the cache, whole.
     hit.pdf.unlink()
-    assert build(book, out).pdf.read_bytes() == clean.pdf.read_bytes()
+    assert build(BuildPlan(book, out)).pdf.read_bytes() == clean.pdf.read_bytes()
 
 
 def test_the_cache_key_covers_sources_styles_and_fonts(book: Path, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_the_cache_key_covers_sources_styles_and_fonts(book: Path, tmp_path: Pat
 def test_cache_off_writes_no_cache(book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPELINE_CACHE", "0")
     assert Cache.for_manuscript(book).folder is None
-    build(book, tmp_path / "out", only="epub")
+    build(BuildPlan(book, tmp_path / "out", outputs=Outputs.EPUB))
     assert not (tmp_path / ".pipeline-cache").exists()
 
 
@@ -88,20 +88,20 @@ def test_a_cache_hit_reports_the_warnings_of_the_build_it_replays(book: Path, tm
 
     chapter = book / "ch03.md"
     chapter.write_text(chapter.read_text() + "\n[^unused]: A note nobody calls.\n")
-    first = build(book, tmp_path / "out", only="epub")
+    first = build(BuildPlan(book, tmp_path / "out", outputs=Outputs.EPUB))
     assert any("never called" in d.message for d in first.warnings)
     messages: list[str] = []
-    again = build(book, tmp_path / "out", only="epub", progress=messages.append)
+    again = build(BuildPlan(book, tmp_path / "out", outputs=Outputs.EPUB), progress=messages.append)
     assert messages == ["nothing changed: outputs from the cache"]
     assert again.warnings == first.warnings
     with pytest.raises(ManuscriptError, match="never called"):
-        build(book, tmp_path / "out", only="epub", strict=True)
+        build(BuildPlan(book, tmp_path / "out", outputs=Outputs.EPUB, strict=True))
 
 
 def test_an_output_folder_inside_the_manuscript_does_not_defeat_the_cache(book: Path) -> None:
-    build(book, book / "out", only="epub")
+    build(BuildPlan(book, book / "out", outputs=Outputs.EPUB))
     messages: list[str] = []
-    build(book, book / "out", only="epub", progress=messages.append)
+    build(BuildPlan(book, book / "out", outputs=Outputs.EPUB), progress=messages.append)
     assert messages == ["nothing changed: outputs from the cache"]
 
 
@@ -124,33 +124,71 @@ def test_an_epub_edit_renders_and_compresses_only_its_chapter(
     from pipeline.render import epub_zip, html
 
     out = tmp_path / "out"
-    build(book, out, only="epub")
+    build(BuildPlan(book, out, outputs=Outputs.EPUB))
     (book / "ch03.md").write_text((book / "ch03.md").read_text().replace("\n\n", " One sentence more.\n\n", 1))
     rendered: list[str] = []
     compressed: list[bytes] = []
     render, deflate = html.chapter_section, epub_zip.deflate
     monkeypatch.setattr(html, "chapter_section", lambda ch, opts: rendered.append(ch.id) or render(ch, opts))
     monkeypatch.setattr(epub_zip, "deflate", lambda data: compressed.append(data) or deflate(data))
-    rebuilt = build(book, out, only="epub")
+    rebuilt = build(BuildPlan(book, out, outputs=Outputs.EPUB))
     assert rendered == ["ch03"]
     assert len(compressed) == 1 and b"One sentence more." in compressed[0]  # the other files are as they were
     monkeypatch.undo()
-    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", outputs=Outputs.EPUB, use_cache=False))
     assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
+
+
+def test_the_page_list_check_reads_the_remembered_markup(book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With both books, the check that the page map fits the EPUB's text asks for the same
+    chapter markup as the EPUB: after an edit, the edited chapter is rendered once, and no
+    other chapter is rendered at all."""
+    from pipeline.render import html
+
+    out = tmp_path / "out"
+    build(BuildPlan(book, out))
+    (book / "ch03.md").write_text((book / "ch03.md").read_text().replace("\n\n", " One sentence more.\n\n", 1))
+    rendered: list[str] = []
+    render = html.chapter_section
+    monkeypatch.setattr(html, "chapter_section",
+                        lambda ch, opts: (rendered.append(ch.id) if opts.epub else None) or render(ch, opts))
+    rebuilt = build(BuildPlan(book, out))
+    assert rendered == ["ch03"]
+    monkeypatch.undo()
+    clean = build(BuildPlan(book, tmp_path / "clean", use_cache=False))
+    assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
+
+
+def test_the_chapter_markup_key_holds_every_rendering_option() -> None:
+    """A field added to HtmlOptions is in the key of the remembered markup without anyone
+    remembering to add it: changing any one field changes the key."""
+    from dataclasses import fields, replace
+
+    from pipeline.build import _options_key
+    from pipeline.render.html import HtmlOptions
+
+    def other_file(target: str) -> str:
+        return "x.xhtml"
+
+    base = HtmlOptions(epub=True)
+    for f in fields(HtmlOptions):
+        value = getattr(base, f.name)
+        changed = replace(base, **{f.name: other_file if callable(value) else not value})
+        assert _options_key(changed) != _options_key(base), f.name
 
 
 def test_damaged_cache_entries_are_misses(book: Path, tmp_path: Path) -> None:
     """Every entry cut short (chapters, their markup and compressed bytes, the cover, whole builds)."""
     out = tmp_path / "out"
-    build(book, out, only="epub")
+    build(BuildPlan(book, out, outputs=Outputs.EPUB))
     kinds = sorted(p for p in (tmp_path / ".pipeline-cache").iterdir() if p.is_dir())
     assert {"chapter", "section", "deflate"} <= {k.name for k in kinds}
     for kind in kinds:
         for entry in kind.iterdir():
             entry.write_bytes(entry.read_bytes()[:-7])
     (book / "ch02.md").write_text((book / "ch02.md").read_text().replace("\n\n", " One sentence more.\n\n", 1))
-    rebuilt = build(book, out, only="epub")
-    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    rebuilt = build(BuildPlan(book, out, outputs=Outputs.EPUB))
+    clean = build(BuildPlan(book, tmp_path / "clean", outputs=Outputs.EPUB, use_cache=False))
     assert rebuilt.epub.read_bytes() == clean.epub.read_bytes()
 
 
@@ -168,12 +206,12 @@ def test_a_chapter_is_rendered_again_when_the_id_it_links_to_moves_to_another_ch
     first.write_text(first.read_text() + "\n\nSee [the passage](#moved).\n")
     put_target_in("ch02.md")
     out = tmp_path / "out"
-    before = build(book, out, only="epub")
+    before = build(BuildPlan(book, out, outputs=Outputs.EPUB))
     assert 'href="ch02.xhtml#moved"' in _chapter_file(before.epub, "ch01")
     put_target_in("ch03.md")
-    after = build(book, out, only="epub")
+    after = build(BuildPlan(book, out, outputs=Outputs.EPUB))
     assert 'href="ch03.xhtml#moved"' in _chapter_file(after.epub, "ch01")
-    clean = build(book, tmp_path / "clean", only="epub", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", outputs=Outputs.EPUB, use_cache=False))
     assert after.epub.read_bytes() == clean.epub.read_bytes()
 
 

@@ -220,7 +220,7 @@ def test_a_build_stopped_by_manuscript_errors_leaves_no_cover_worker(
     import multiprocessing
 
     from pipeline import cover_job
-    from pipeline.build import build
+    from pipeline.build import BuildPlan, build
     from pipeline.diagnostics import ManuscriptError
 
     book = tmp_path / "book"
@@ -231,7 +231,7 @@ def test_a_build_stopped_by_manuscript_errors_leaves_no_cover_worker(
     real = cover_job.CoverJob
     monkeypatch.setattr(cover_job, "CoverJob", lambda *args: started.append(real(*args)) or started[-1])
     with pytest.raises(ManuscriptError):
-        build(book, tmp_path / "out")
+        build(BuildPlan(book, tmp_path / "out"))
     assert len(started) == 1, "the cover was started while the chapters were read"
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "out").exists()

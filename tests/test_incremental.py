@@ -16,7 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipeline.build import STYLES_DIR, build
+from pipeline.build import STYLES_DIR, BuildPlan, build
 from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
 from pipeline.render.layout_facts import LayoutFacts
@@ -88,7 +88,7 @@ def test_an_edit_lays_out_only_its_chapter_and_gives_a_clean_build(
     monkeypatch.setenv("PIPELINE_CACHE", "1")
     out = tmp_path / "out"
     first: list[str] = []
-    build(book, out, progress=first.append)
+    build(BuildPlan(book, out), progress=first.append)
     assert laid_out(first) == ["ch01", "ch02", "ch03", "ch04", "front matter"]
     chapter = book / "ch02.md"
     paragraphs = chapter.read_text().split("\n\n")
@@ -96,9 +96,9 @@ def test_an_edit_lays_out_only_its_chapter_and_gives_a_clean_build(
     chapter.write_text("\n\n".join(paragraphs))
 
     again: list[str] = []
-    rebuilt = build(book, out, progress=again.append, jobs=2)
+    rebuilt = build(BuildPlan(book, out, jobs=2), progress=again.append)
     assert laid_out(again) == ["ch02"]  # the same page count: nothing else moves
-    clean = build(book, tmp_path / "clean", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", use_cache=False))
     assert_same_book(rebuilt, clean)
     assert "editor\u2019s word more" in "".join(page_texts(rebuilt.pdf)).replace("\n", " ")
 
@@ -107,24 +107,24 @@ def test_a_chapter_that_grows_moves_the_later_chapters_to_new_folios(
         book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPELINE_CACHE", "1")
     out = tmp_path / "out"
-    before = build(book, out)
+    before = build(BuildPlan(book, out))
     chapter = book / "ch02.md"
     paragraphs = chapter.read_text().split("\n\n")
     paragraphs[3:3] = paragraphs[3:9]  # six paragraphs more: a page or more
     chapter.write_text("\n\n".join(paragraphs))
 
     again: list[str] = []
-    rebuilt = build(book, out, progress=again.append, jobs=2)  # ch03 and ch04 (folios known) in parallel
+    rebuilt = build(BuildPlan(book, out, jobs=2), progress=again.append)  # ch03 and ch04 (folios known) in parallel
     assert rebuilt.pages > before.pages
     # ch01 stays; ch03 and ch04 at new folios; the contents shows them
     assert laid_out(again) == ["ch02", "ch03", "ch04", "front matter"]
-    clean = build(book, tmp_path / "clean", use_cache=False)
+    clean = build(BuildPlan(book, tmp_path / "clean", use_cache=False))
     assert_same_book(rebuilt, clean)
 
 
 def test_with_the_cache_off_every_section_is_laid_out_and_nothing_is_kept(book: Path, tmp_path: Path) -> None:
     messages: list[str] = []
-    build(book, tmp_path / "out", progress=messages.append, jobs=2)
+    build(BuildPlan(book, tmp_path / "out", jobs=2), progress=messages.append)
     assert laid_out(messages) == ["ch01", "ch02", "ch03", "ch04", "front matter"]
     assert not (tmp_path / ".pipeline-cache").exists()
 
@@ -215,9 +215,9 @@ def test_a_clean_build_with_j_lays_out_every_chapter_at_once_and_gives_the_same_
             return super().submit(fn, *args, **kwargs)
 
     monkeypatch.setattr(pdf_sections, "ProcessPoolExecutor", Recording)
-    parallel = build(book, tmp_path / "j2", use_cache=False, jobs=2)
+    parallel = build(BuildPlan(book, tmp_path / "j2", use_cache=False, jobs=2))
     assert submitted == ["lay_out_in_turn"] * 4  # all four chapters before any page count is known
-    assert_same_book(parallel, build(book, tmp_path / "j1", use_cache=False))
+    assert_same_book(parallel, build(BuildPlan(book, tmp_path / "j1", use_cache=False)))
 
 
 def test_a_section_waiting_for_its_folio_gives_up_when_another_fails() -> None:
@@ -244,8 +244,8 @@ def test_a_book_outlasting_its_workers_is_finished_by_fresh_ones(book: Path, tmp
     four chapters with -j 2): the build ends (a pool retiring its own workers could wait for
     ever: CPython gh-115634) and gives the bytes of a build in one process."""
     code = ("import sys; from pathlib import Path; from pipeline.render import pdf_sections;"
-            "pdf_sections.SECTIONS_PER_WORKER = 1; from pipeline.build import build;"
-            "build(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False, jobs=2)")
+            "pdf_sections.SECTIONS_PER_WORKER = 1; from pipeline.build import BuildPlan, build;"
+            "build(BuildPlan(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False, jobs=2))")
     subprocess.run([sys.executable, "-c", code, str(book), str(tmp_path / "j2")], cwd=ROOT, timeout=900, check=True)
-    alone = build(book, tmp_path / "j1", use_cache=False)
+    alone = build(BuildPlan(book, tmp_path / "j1", use_cache=False))
     assert (tmp_path / "j2" / alone.pdf.name).read_bytes() == alone.pdf.read_bytes()

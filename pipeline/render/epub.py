@@ -62,11 +62,17 @@ def xhtml(title: str, body: str, lang: str, body_type: str, css: str = "../css/b
 Section = Callable[[Chapter, HtmlOptions], str]  # html.chapter_section, or one that remembers its results
 
 
+def epub_options(doc: Document) -> HtmlOptions:
+    """The options of every chapter's EPUB markup: links point at the chapter files of
+    all_ids(doc), images at the EPUB's images folder."""
+    chapter_of = all_ids(doc)
+    return HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
+                       image_src=lambda image: f"../{image.href}")
+
+
 def _pages(doc: Document, cover_alt: str, print_pages: PageMap, section: Section) -> list[Page]:
     m, lang = doc.meta, doc.meta.lang
-    chapter_of = all_ids(doc)
-    opts = HtmlOptions(epub=True, file_of=lambda target: f"{chapter_of.get(target, '')}.xhtml",
-                       image_src=lambda image: f"../{image.href}")
+    opts = epub_options(doc)
     pages = [Page("text/cover.xhtml", "Cover",
                   f'<section class="cover" epub:type="cover">\n'
                   f'<img src="../images/cover.png" alt="{a(cover_alt)}" role="doc-cover"/>\n</section>',
@@ -92,10 +98,11 @@ def _pages(doc: Document, cover_alt: str, print_pages: PageMap, section: Section
     return pages
 
 
-def page_list_mismatches(doc: Document, print_pages: PageMap) -> list[str]:
-    """Regions (chapter ids, note-on-the-text) where the page map does not fit the EPUB's text."""
-    opts = HtmlOptions(epub=True)
-    markup = {ch.id: html.chapter_section(ch, opts) for ch in doc.chapters}
+def page_list_mismatches(doc: Document, print_pages: PageMap, section: Section = html.chapter_section) -> list[str]:
+    """Regions (chapter ids, note-on-the-text) where the page map does not fit the EPUB's text.
+    section: as render_epub's, so that a build renders each chapter's markup once for both."""
+    opts = epub_options(doc)
+    markup = {ch.id: section(ch, opts) for ch in doc.chapters}
     if html.has_corrections(doc):
         markup[NOTE_ON_TEXT] = html.note_on_text(doc, opts)
     return regions_that_differ(print_pages, markup)

@@ -123,13 +123,13 @@ class BookState:
     def rebuild(self) -> State:
         """Build now; on failure keep the last good build and record the diagnostics. Never raises
         for a manuscript problem or a pipeline bug: the server must keep running."""
-        from pipeline.build import build  # WeasyPrint is heavy: import only when building
+        from pipeline.build import BuildPlan, build  # WeasyPrint is heavy: import only when building
 
         with self._build_lock:
             self._set(building="reading manuscript", status="Rebuilding…")
             started = time.monotonic()
             try:
-                result = build(self.root, self.out, self.styles_dir,
+                result = build(BuildPlan(self.root, self.out, styles_dir=self.styles_dir),
                                progress=lambda stage: self._set(building=stage, status=f"Rebuilding: {stage}…"))
                 book = read_build(self.out, result.pdf.stem)
             except ManuscriptError as exc:
