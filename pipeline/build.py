@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pipeline.build_cache import BuildCache, CachedBuild
 from pipeline.build_plan import STYLES_DIR, BuildPlan, Outputs
-from pipeline.cache import Cache, digest
+from pipeline.cache import Cache, digest, entry_key
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
 from pipeline.files import read_inside
 from pipeline.fonts import font_files
@@ -49,39 +49,28 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
     everything that draws it: about two seconds saved on every other build), or drawn here."""
     if doc.meta.cover_image:
         return read_inside(root / doc.meta.cover_image, root)  # checked when loading
-    from pipeline.cover_job import cover_args, cover_key
+    from pipeline.cover_job import cover_args, cover_entry
 
     args = cover_args(doc.meta)
-    key = cover_key(args, styles_dir)
+    entry = cover_entry(args, styles_dir)
     drawn = job.take(args) if job else None
-    png = drawn or cache.get("cover", key)
+    png = drawn or cache.get(entry)
     if png is None:
         from pipeline.render.cover import render_cover_png  # WeasyPrint
 
         png = drawn = render_cover_png(*args, styles_dir)
     if drawn:
-        cache.put("cover", key, png)
+        cache.put(entry, png)
     return png
 
 
 def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
     """The EPUB's files compressed as before when their bytes are (after an edit, all but one
     chapter's)."""
+    from pipeline.cache_entries import Deflated
     from pipeline.render.epub_zip import deflate
 
-    return lambda data: cache.get_or_make("deflate", digest(data), lambda: deflate(data))
-
-
-def _options_key(opts: HtmlOptions) -> str:
-    """Every field of the options, so that a field added to HtmlOptions is in the key without
-    anyone remembering to add it: a value as itself, a function by its name (what the EPUB's
-    functions read, the book's ids, is in the key beside it)."""
-    from dataclasses import fields
-
-    def part(value: object) -> str:
-        return f"{value.__module__}.{value.__qualname__}" if callable(value) else repr(value)
-
-    return ";".join(f"{f.name}={part(getattr(opts, f.name))}" for f in fields(opts))
+    return lambda data: cache.get_or_make(Deflated(digest(data)), lambda: deflate(data))
 
 
 def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, HtmlOptions], str]:
@@ -89,19 +78,18 @@ def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, Html
     chapter with links, by every id of the book, which decides the files they point at): after
     an edit, only the edited chapter is rendered again; within a build, each chapter once (the
     page-list check and the EPUB ask for the same markup)."""
-    from pipeline.cache import pipeline_version
+    from pipeline.cache_entries import ChapterMarkup
     from pipeline.chapter_index import all_ids, chapter_index
     from pipeline.fingerprint import chapter_fingerprint
     from pipeline.render.html import chapter_section
 
     targets = digest(repr(sorted(all_ids(doc).items())))
-    made: dict[str, str] = {}
+    made: dict[str, str] = {}  # by entry key: the options' functions are made anew for each use
 
     def section(ch: Chapter, opts: HtmlOptions) -> str:
-        key = digest(pipeline_version(), chapter_fingerprint(ch), _options_key(opts),
-                     targets if chapter_index(ch).links else "")
-        if key not in made:
-            made[key] = cache.get_or_make("section", key, lambda: chapter_section(ch, opts).encode("utf-8")).decode("utf-8")
+        entry = ChapterMarkup(chapter_fingerprint(ch), opts, targets if chapter_index(ch).links else "")
+        if (key := entry_key(entry)) not in made:
+            made[key] = cache.get_or_make(entry, lambda: chapter_section(ch, opts).encode("utf-8")).decode("utf-8")
         return made[key]
 
     return section

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.cache import Cache, digest, inputs_key
+from pipeline.cache_entries import OutputFile, WholeBuild
 from pipeline.diagnostics import Diagnostic, Severity, SourcePos
 
 
@@ -43,13 +44,13 @@ class BuildCache:
     def get(self) -> CachedBuild | None:
         if not self.key:
             return None
-        manifest = self.cache.get_json("build", self.key)
+        manifest = self.cache.get_json(WholeBuild(self.key))
         if not isinstance(manifest, dict):
             return None
         try:
             files: dict[str, bytes] = {}
             for name, blob in manifest["files"].items():
-                data = self.cache.get("output", blob)
+                data = self.cache.get(OutputFile(blob))
                 if data is None or digest(data) != blob or Path(name).name != name:  # pruned or damaged
                     return None
                 files[name] = data
@@ -64,7 +65,7 @@ class BuildCache:
         blobs = {}
         for name, data in build.files.items():
             blobs[name] = digest(data)
-            self.cache.put("output", blobs[name], data)
-        self.cache.put_json("build", self.key, {
+            self.cache.put(OutputFile(blobs[name]), data)
+        self.cache.put_json(WholeBuild(self.key), {
             "files": blobs, "epub": build.epub, "pdf": build.pdf, "cover": build.cover, "pages": build.pages,
             "diagnostics": _to_json(build.diagnostics), "preflight": list(build.preflight)})

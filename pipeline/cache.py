@@ -15,6 +15,8 @@ PIPELINE_CACHE=0 in the environment turns the cache off.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import functools
 import hashlib
 import hmac
@@ -27,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from pipeline.cache_entries import Entry
 from pipeline.files import Refused, read_regular, tree_files
 
 _CHECK = 32  # bytes of HMAC-SHA-256 before each cache entry
@@ -93,6 +96,40 @@ def inputs_key(root: Path, styles_dir: Path, fonts: Iterable[Path], settings: st
     return digest(pipeline_version(), tree_digest(root, skip), tree_digest(styles_dir), font_part, env, settings)
 
 
+def _tagged(tag: bytes, data: bytes) -> bytes:
+    return tag + len(data).to_bytes(8, "little") + data
+
+
+def _canonical(value: object) -> bytes:
+    """One unambiguous byte form for each input an entry declares (see cache_entries)."""
+    if isinstance(value, bytes):
+        return _tagged(b"b", value)
+    if isinstance(value, str):
+        return _tagged(b"s", value.encode("utf-8"))
+    if value is None or isinstance(value, (bool, int, float)):
+        return _tagged(b"n", repr(value).encode())
+    if isinstance(value, enum.Enum):
+        return _canonical(f"{type(value).__qualname__}.{value.name}")
+    if isinstance(value, Path):
+        return _canonical(value.as_posix())
+    if isinstance(value, (tuple, list)):
+        return _tagged(b"t", b"".join(_canonical(v) for v in value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return _tagged(b"d", _canonical(type(value).__qualname__)
+                       + b"".join(_canonical(f.name) + _canonical(getattr(value, f.name)) for f in fields))
+    if callable(value):  # an option that computes: by its name (what it reads is a field beside it)
+        return _canonical(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}")
+    raise TypeError(f"a cache entry's input must be text, bytes, a number, a tuple or a dataclass, not {type(value).__name__}")
+
+
+def entry_key(entry: Entry) -> str:
+    """The key of an entry: its kind, every field, and the pipeline's version."""
+    if not (isinstance(entry, Entry) and dataclasses.is_dataclass(entry) and entry.__dataclass_params__.frozen):  # type: ignore[attr-defined]
+        raise TypeError(f"the cache holds the entries of pipeline.cache_entries only, not {entry!r}")
+    return digest(pipeline_version(), entry.KIND, _canonical(entry))
+
+
 def user_cache_dir() -> Path:
     if folder := os.environ.get("PIPELINE_CACHE_DIR"):
         return Path(folder)
@@ -138,10 +175,10 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 
 class Cache:
-    """Content-addressed blobs by kind: `get(kind, key)`, `put(kind, key, data)`. Each file
-    starts with an HMAC of its kind, key and bytes: an entry damaged on disk (cut short by a
-    full disk, say), moved from another key or not written by this user's builds is a miss,
-    never a wrong chapter, a broken EPUB or code run."""
+    """Blobs by entry (pipeline.cache_entries): `get(entry)`, `put(entry, data)`, the key made
+    from the entry's declared inputs. Each file starts with an HMAC of its kind, key and bytes:
+    an entry damaged on disk (cut short by a full disk, say), moved from another key or not
+    written by this user's builds is a miss, never a wrong chapter, a broken EPUB or code run."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder  # None: a cache that never hits and stores nothing
@@ -166,9 +203,14 @@ class Cache:
         assert self.folder is not None
         return self.folder / kind / key
 
-    def get(self, kind: str, key: str) -> bytes | None:
-        if self.folder is None:
-            return None
+    def path_of(self, entry: Entry) -> Path:
+        """Where the entry's file is (for the tests that damage or plant one)."""
+        return self._path(entry.KIND, entry_key(entry))
+
+    def get(self, entry: Entry) -> bytes | None:
+        return self._read(entry.KIND, entry_key(entry)) if self.folder is not None else None
+
+    def _read(self, kind: str, key: str) -> bytes | None:
         try:
             path = self._path(kind, key)
             stored = read_regular(path, 2**31)
@@ -181,32 +223,33 @@ class Cache:
         except (OSError, Refused):
             return None
 
-    def put(self, kind: str, key: str, data: bytes) -> None:
+    def put(self, entry: Entry, data: bytes) -> None:
         if self.folder is None:
             return
+        kind, key = entry.KIND, entry_key(entry)
         try:
             write_atomically(self._path(kind, key), self._mac(kind, key, data) + data)
             self._prune(kind)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
 
-    def get_or_make(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+    def get_or_make(self, entry: Entry, make: Callable[[], bytes]) -> bytes:
         """The entry, or make()'s bytes, kept for next time."""
-        data = self.get(kind, key)
+        data = self.get(entry)
         if data is None:
             data = make()
-            self.put(kind, key, data)
+            self.put(entry, data)
         return data
 
-    def get_json(self, kind: str, key: str) -> object | None:
-        data = self.get(kind, key)
+    def get_json(self, entry: Entry) -> object | None:
+        data = self.get(entry)
         try:
             return json.loads(data) if data is not None else None
         except ValueError:  # UnicodeDecodeError included: an entry of an older format is a miss
             return None
 
-    def put_json(self, kind: str, key: str, value: object) -> None:
-        self.put(kind, key, json.dumps(value, sort_keys=True).encode())
+    def put_json(self, entry: Entry, value: object) -> None:
+        self.put(entry, json.dumps(value, sort_keys=True).encode())
 
     def _prune(self, kind: str) -> None:
         entries = [p for p in (self.folder / kind).iterdir() if not p.name.startswith(".")]  # type: ignore[operator]

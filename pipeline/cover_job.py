@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import Cache, digest, pipeline_version, tree_digest
+from pipeline.cache import Cache, digest, tree_digest
+from pipeline.cache_entries import Cover
 from pipeline.fonts import font_files
 from pipeline.model import BookMeta
 
@@ -24,9 +25,11 @@ def cover_args(meta: BookMeta) -> CoverArgs:
     return meta.title, meta.subtitle or None, [c.name for c in meta.authors], meta.publisher or None
 
 
-def cover_key(args: CoverArgs, styles_dir: Path) -> str:
+def cover_entry(args: CoverArgs, styles_dir: Path) -> Cover:
     """Everything that draws the cover, for the build cache."""
-    return digest(pipeline_version(), repr(args), tree_digest(styles_dir), *(f.read_bytes() for f in font_files()))
+    title, subtitle, authors, publisher = args
+    return Cover(title, subtitle or "", tuple(authors), publisher or "", tree_digest(styles_dir),
+                 tuple(digest(f.read_bytes()) for f in font_files()))
 
 
 def _draw(args: CoverArgs, styles_dir: Path) -> bytes:
@@ -70,6 +73,6 @@ def start_cover_job(meta: BookMeta, styles_dir: Path, cache: Cache) -> CoverJob 
     # The metadata as the document passes will leave it (curly quotes in the title): the pass
     # itself, on a document of no chapters. _cover draws afresh if the words still differ.
     args = cover_args(typography_book(Document(meta=meta)).meta)
-    if cache.get("cover", cover_key(args, styles_dir)) is not None:
+    if cache.get(cover_entry(args, styles_dir)) is not None:
         return None
     return CoverJob(args, styles_dir)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.bookless import lend_first_front
-from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.cache import Cache, digest, entry_key
+from pipeline.cache_entries import ParsedChapter
 from pipeline.chapter_index import block_index, remember
 from pipeline.chapter_size import check_chapter_sizes
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
@@ -71,10 +72,10 @@ def _assets_digest(root: Path, chapters: set[Path], out: Path | None) -> str:
     return digest(*parts)
 
 
-def _cached_chapter(cache: Cache | None, key: str) -> tuple[Chapter, list[Diagnostic], list[object]] | None:
+def _cached_chapter(cache: Cache | None, entry: ParsedChapter | None) -> tuple[Chapter, list[Diagnostic], list[object]] | None:
     """A chapter kept by an earlier build. The cache hands back only entries this user's builds
     wrote (each is authenticated); one that no longer unpickles (made by other code) is a miss."""
-    hit = cache.get("chapter", key) if key and cache is not None else None
+    hit = cache.get(entry) if entry is not None and cache is not None else None
     if hit is None:
         return None
     try:
@@ -109,10 +110,10 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
         book = repr(raw.book) if raw.book_from else read_inside(root / BOOK_FILE, root)  # every chapter depends on it
-        context = digest(pipeline_version(), str(root.resolve()), book, repr(titles),
+        context = digest(str(root.resolve()), book, repr(titles),
                          _assets_digest(root, {rc.path for rc in raw.chapters}, out), repr(sorted(references.items())))
-    keys = [digest(context, rc.rel, read_inside(rc.path, root)) if context else "" for rc in raw.chapters]
-    cached = [_cached_chapter(cache, key) for key in keys]
+    entries = [ParsedChapter(context, rc.rel, read_inside(rc.path, root)) if context else None for rc in raw.chapters]
+    cached = [_cached_chapter(cache, entry) for entry in entries]
     todo = [rc for rc, hit in zip(raw.chapters, cached) if hit is None]
     parsed: dict[Path, tuple[Chapter, list[Diagnostic]]] = {}
     if jobs > 1 and len(todo) > 1 and sum(len(rc.body) for rc in todo) > PARALLEL_CHARS:
@@ -124,17 +125,17 @@ def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passe
             parsed = dict(zip((rc.path for rc in todo), results))
     chapters: list[Chapter] = []
     ids: set[str] = set()
-    for rc, key, hit in zip(raw.chapters, keys, cached):
+    for rc, entry, hit in zip(raw.chapters, entries, cached):
         if hit is not None:
             chapter, found, indexes = hit
             remember(chapter.blocks, indexes)  # type: ignore[arg-type]
         else:
             chapter, found = parsed.get(rc.path) or _chapter(root, rc, meta, chapter_passes, references)
-            if key and cache is not None:
+            if entry is not None and cache is not None:
                 indexes = [block_index(b) for b in chapter.blocks]
-                cache.put("chapter", key, pickle.dumps((chapter, found, indexes), protocol=pickle.HIGHEST_PROTOCOL))
-        if key:
-            mark(chapter.blocks, key)
+                cache.put(entry, pickle.dumps((chapter, found, indexes), protocol=pickle.HIGHEST_PROTOCOL))
+        if entry is not None:
+            mark(chapter.blocks, entry_key(entry))  # its blocks' fingerprints: what they were made from
         diags.extend(found)
         if chapter.id in ids:
             diags.error(SourcePos(rc.rel, 1, 1), f"two chapter files give the id '{chapter.id}'; rename one")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.bookless import BOOK_FILE, manuscript_folder
-from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.cache import Cache, digest
+from pipeline.cache_entries import FrontMatter
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
 from pipeline.yaml_help import cut_at_comment, explain, text_starts
@@ -141,8 +142,8 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None 
     """Parse a YAML mapping; YAML's own line/col are shifted to the file's. With a cache, a
     mapping parsed before (the same text at the same place) is taken from it: PyYAML's
     pure-Python parser took a millisecond a file, most of reading an unchanged book."""
-    key = digest(pipeline_version(), pos.path, str(pos.line), text) if cache is not None and cache.folder else ""
-    if key and (kept := cache.get("yaml", key)) is not None:  # type: ignore[union-attr]
+    entry = FrontMatter(pos.path, pos.line, text) if cache is not None and cache.folder else None
+    if entry is not None and (kept := cache.get(entry)) is not None:  # type: ignore[union-attr]
         try:  # only entries this user's builds wrote come back (they are authenticated)
             block = pickle.loads(kept)
         except Exception:  # noqa: BLE001 - an entry that no longer unpickles is a miss
@@ -150,8 +151,8 @@ def parse_yaml(text: str, pos: SourcePos, diags: Collector, cache: Cache | None 
         if isinstance(block, YamlBlock):
             return _warned(block, diags)
     block = _parse_yaml(text, pos, diags)
-    if key and block is not None:
-        cache.put("yaml", key, pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[union-attr]
+    if entry is not None and block is not None:
+        cache.put(entry, pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[union-attr]
     return _warned(block, diags) if block is not None else None
 
 

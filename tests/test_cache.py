@@ -110,13 +110,15 @@ def test_the_cache_keeps_the_most_recent_whole_books_only(tmp_path: Path) -> Non
 
     from pipeline.cache import KEEP
 
+    from pipeline.cache_entries import OutputFile
+
     cache = Cache(tmp_path / "cache")
     for i in range(40):
-        cache.put("output", f"book-{i}", b"%PDF")
-        os.utime(tmp_path / "cache" / "output" / f"book-{i}", (1_000_000 + i, 1_000_000 + i))
+        cache.put(OutputFile(f"book-{i}"), b"%PDF")
+        os.utime(cache.path_of(OutputFile(f"book-{i}")), (1_000_000 + i, 1_000_000 + i))
     kept = {p.name for p in (tmp_path / "cache" / "output").iterdir()}
     assert len(kept) <= KEEP["output"] + KEEP["output"] // 10
-    assert "book-39" in kept and "book-0" not in kept
+    assert cache.path_of(OutputFile("book-39")).name in kept and cache.path_of(OutputFile("book-0")).name not in kept
 
 
 def test_an_epub_edit_renders_and_compresses_only_its_chapter(
@@ -164,8 +166,12 @@ def test_the_chapter_markup_key_holds_every_rendering_option() -> None:
     remembering to add it: changing any one field changes the key."""
     from dataclasses import fields, replace
 
-    from pipeline.build import _options_key
+    from pipeline.cache import entry_key
+    from pipeline.cache_entries import ChapterMarkup
     from pipeline.render.html import HtmlOptions
+
+    def key(opts: HtmlOptions) -> str:
+        return entry_key(ChapterMarkup("fingerprint", opts, ""))
 
     def other_file(target: str) -> str:
         return "x.xhtml"
@@ -174,7 +180,7 @@ def test_the_chapter_markup_key_holds_every_rendering_option() -> None:
     for f in fields(HtmlOptions):
         value = getattr(base, f.name)
         changed = replace(base, **{f.name: other_file if callable(value) else not value})
-        assert _options_key(changed) != _options_key(base), f.name
+        assert key(changed) != key(base), f.name
 
 
 def test_damaged_cache_entries_are_misses(book: Path, tmp_path: Path) -> None:
@@ -241,3 +247,23 @@ def test_front_matter_parsed_before_at_the_same_place_comes_from_the_cache(
     assert sources.parse_yaml("title: [unclosed", SourcePos("ch03.md", 2, 1), once, cache) is None
     assert sources.parse_yaml("title: [unclosed", SourcePos("ch03.md", 2, 1), again, cache) is None
     assert len(once.items) == len(again.items) == 1  # an error is reported every time, never kept
+
+
+def test_every_entry_is_declared_in_one_module_with_a_kind_of_its_own() -> None:
+    """One module owns every kind of entry; a key is made from an entry's fields only, so an
+    input cannot be left out of it, and nothing else can be stored."""
+    import dataclasses
+
+    from pipeline import cache_entries
+    from pipeline.cache import entry_key
+
+    kinds = [c for c in vars(cache_entries).values()
+             if isinstance(c, type) and issubclass(c, cache_entries.Entry) and c is not cache_entries.Entry]
+    assert len(kinds) == 9 and len({k.KIND for k in kinds}) == len(kinds)
+    for kind in kinds:
+        assert dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        entry_key(("chapter", "a key made by hand"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        entry_key(cache_entries.PdfPages("context", {"not": "an input"}))  # type: ignore[arg-type]
+    assert entry_key(cache_entries.PdfPages("a", "b")) != entry_key(cache_entries.PdfPages("ab", ""))

@@ -112,21 +112,28 @@ def test_a_cache_planted_in_the_manuscript_or_forged_in_the_users_cache_runs_no_
 
 
 def test_every_cache_entry_is_authenticated_and_a_bad_one_is_a_miss(tmp_path: Path) -> None:
+    import hashlib
+    import shutil
+
+    from pipeline import sources
     from pipeline.cache import Cache
+    from pipeline.cache_entries import FrontMatter, ParsedChapter
+    from pipeline.diagnostics import Collector, SourcePos
 
     cache = Cache(tmp_path / "c")
-    cache.put("chapter", "k", b"good")
-    assert cache.get("chapter", "k") == b"good"
-    assert cache.get("build", "k") is None  # an entry moved to another kind is not the same entry
-    entry = tmp_path / "c" / "chapter" / "k"
+    chapter = ParsedChapter("book", "k.md", b"text")
+    cache.put(chapter, b"good")
+    assert cache.get(chapter) == b"good"
+    entry = cache.path_of(chapter)
+    moved = tmp_path / "c" / "build" / entry.name
+    moved.parent.mkdir()
+    shutil.copy(entry, moved)
+    assert cache._read("build", entry.name) is None  # an entry moved to another kind is not the same entry
     assert oct(os.stat(tmp_path / "c" / ".key").st_mode & 0o777) == "0o600"
-    import hashlib
     entry.write_bytes(hashlib.sha256(b"evil").digest() + b"evil")
-    assert cache.get("chapter", "k") is None
+    assert cache.get(chapter) is None
     # an authenticated entry that does not unpickle (garbage a build of other code wrote) is a miss
-    cache.put("yaml", "g", b"\x80\x05garbage")
-    from pipeline import sources
-    from pipeline.diagnostics import Collector, SourcePos
+    cache.put(FrontMatter("b.yaml", 1, "title: x"), b"\x80\x05garbage")
     assert sources.parse_yaml("title: x", SourcePos("b.yaml", 1, 1), Collector(), cache) is not None
 
 
@@ -137,8 +144,8 @@ def test_an_authenticated_garbage_chapter_entry_is_a_miss(book: Path, tmp_path: 
     from pipeline.cache import Cache
 
     cache = Cache(cache_dir)
-    for entry in (cache_dir / "chapter").iterdir():
-        cache.put("chapter", entry.name, b"\x80\x05not a pickle")
+    for entry in (cache_dir / "chapter").iterdir():  # each rewritten with a valid HMAC: "garbage this user's builds wrote"
+        entry.write_bytes(cache._mac("chapter", entry.name, b"\x80\x05not a pickle") + b"\x80\x05not a pickle")
     (book / "second.md").write_text((book / "second.md").read_text() + "\nOne more line.\n")
     again = build(book, tmp_path / "out", "--only", "epub", cache=cache_dir)
     assert again.code == 0 and "Traceback" not in again.stderr, again.stderr

@@ -29,7 +29,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import Cache, digest, pipeline_version
+from pipeline.cache import Cache, digest
+from pipeline.cache_entries import PdfPages, PdfSection
 from pipeline.render.layout_facts import LayoutFacts
 
 XREF = "pipeline-xref:"
@@ -194,32 +195,28 @@ class SectionCache:
     def __init__(self, cache: Cache, context: str) -> None:
         self.cache, self.context = cache, context
 
-    def content_key(self, body: str) -> str:
-        return digest(self.context, body)
-
     def layout(self, section: Section) -> Layout | None:
-        blob = self.cache.get("pdf-section", digest(self.content_key(section.body), str(section.first_folio)))
+        blob = self.cache.get(PdfSection(self.context, section.body, section.first_folio))
         return _unpack(blob) if blob is not None else None
 
     def pages(self, body: str) -> int | None:
-        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        data = self.cache.get_json(PdfPages(self.context, body))
         return int(data["pages"]) if isinstance(data, dict) else None
 
     def fixes(self, body: str) -> str | None:
         """The page breaks an earlier layout of this content found (None: not laid out before)."""
-        data = self.cache.get_json("pdf-pages", self.content_key(body))
+        data = self.cache.get_json(PdfPages(self.context, body))
         return str(data["fixes"]) if isinstance(data, dict) else None
 
     def store(self, section: Section, layout: Layout) -> None:
-        key = self.content_key(section.body)
-        self.cache.put("pdf-section", digest(key, str(section.first_folio)), _pack(layout))
-        self.cache.put_json("pdf-pages", key, {"pages": layout.pages, "fixes": layout.fixes})
+        self.cache.put(PdfSection(self.context, section.body, section.first_folio), _pack(layout))
+        self.cache.put_json(PdfPages(self.context, section.body), {"pages": layout.pages, "fixes": layout.fixes})
 
 
 def context_key(setup: Setup, image_files: list[Path], font_files: list[Path]) -> str:
     """Everything besides a section's own HTML that reaches its pages."""
     files = [Path(setup.print_css), *sorted(image_files), *sorted(font_files)]
-    return digest(pipeline_version(), setup.head, setup.tail, setup.base_css, repr(setup.identifier), setup.pdf_variant,
+    return digest(setup.head, setup.tail, setup.base_css, repr(setup.identifier), setup.pdf_variant,
                   *(digest(str(p), p.read_bytes()) for p in files))
 
 
