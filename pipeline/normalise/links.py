@@ -3,8 +3,9 @@ checked to exist; each renderer then points them at the right file. External lin
 
 A link that cannot work in a book loses its address and keeps its text, with a warning: one
 that could run code ({UNSAFE}), a site-relative one (`/about`), one to a file that is not a
-chapter (`images/map.png`). A link to a chapter or an id that does not exist is an error, with
-a suggestion when a name is nearly right.
+chapter (`images/map.png`), a bare relative one that names nothing in the book (`foo`, a web
+page's link to its site). A link to a chapter file (`x.md`) or an id that does not exist, or
+to a name nearly that of a chapter file, is an error, with the suggestion.
 """
 
 from __future__ import annotations
@@ -55,10 +56,17 @@ def resolve_links(doc: Document, diags: Collector) -> Document:
                                     f"left out and its text kept{show}")
             return None
         if chapter is None:
-            hint = did_you_mean(PurePosixPath(file).name, files) or (
-                f"; did you mean '{file}.md'?" if f"{PurePosixPath(file).name}.md" in files else "")
-            diags.error(link.pos, f"link to '{file}': no chapter file of that name in the manuscript{hint}")
-            return url
+            name = PurePosixPath(file).name
+            hint = (did_you_mean(name, files) or (f"; did you mean '{file}.md'?" if f"{name}.md" in files else "")
+                    or (did_you_mean(f"{name}.md", files) if not PurePosixPath(file).suffix else ""))
+            if hint or PurePosixPath(file).suffix:
+                diags.error(link.pos, f"link to '{file}': no chapter file of that name in the manuscript{hint}")
+                return url
+            # A bare relative address like nothing in the book ('foo', 'url'): a web page's link to
+            # a page of its site, which a book does not have. Its text stays, as for '/about'.
+            diags.warning(link.pos, f"link to '{file[:60]}': no chapter or file of that name, so the link is left "
+                                    "out and its text kept (to link to a chapter, name its file: 'chapter.md')")
+            return None
         wanted = fragment or chapter
         if wanted not in ids:
             prefix = f"{file}#" if file else "#"
