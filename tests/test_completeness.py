@@ -57,7 +57,7 @@ def quote_note_book(tiny: Path) -> Path:
     return tiny
 
 
-def flattened(self: html.Renderer, blocks: tuple[Block, ...], classes: str, marker: str = "") -> list[str]:
+def flattened(self: html.Renderer, blocks: tuple[Block, ...], classes: str, marker: str = "", lang: str = "") -> list[str]:
     """The print note as rendered before: a block quote's paragraphs run into one span."""
     return [f'<span class="note-p">{self.inlines(b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False)))}</span>'
             for b in blocks]
@@ -135,6 +135,35 @@ def test_a_long_note_goes_on_at_the_foot_of_the_next_pages(tiny: Path, tmp_path:
     assert pages[0] == call_page, "the note begins on its call's page"
     assert pages == list(range(pages[0], pages[0] + len(pages))), "and goes on over the pages after it"
     assert len(pages) >= 3
+
+
+def verse_note_book(tiny: Path, lines: int) -> tuple[Path, list[str]]:
+    """The shape of The Waste Land's note on Tiresias: a paragraph, then Ovid in lines broken
+    with <br>, in a verse div of the note."""
+    verse = "<br>\n".join(f"    vl{k} {prose(6, f'vw{k}x')}" for k in range(lines))
+    note = f"[^ovid]: {prose(60, 'intro')}\n\n    <div class=\"verse\" lang=\"la\" markdown=\"1\">\n{verse}\n    </div>\n"
+    second = tiny / "second.md"
+    text = second.read_text().replace("with its own notes.[^1]", "with its own notes.[^1] Ovid's lines.[^ovid]")
+    second.write_text(f"{text}\n{note}")
+    return tiny, [f"intro{i}" for i in range(0, 60, 10)] + [f"vl{k}" for k in range(lines)]
+
+
+@pytest.mark.parametrize("profile", ["proof", "kdp"])
+def test_a_long_note_of_verse_goes_on_overleaf_line_by_line(tiny: Path, tmp_path: Path, profile: str) -> None:
+    book, tags = verse_note_book(tiny, 70)
+    assert build(book, tmp_path, "--profile", profile) == 0
+    assert found(tmp_path) == []
+    data = (tmp_path / f"{SLUG}.pdf").read_bytes()
+    words = pdf_words.pdf_words(data)
+    inside = {(p, ln) for p, ln, _ in words_in_trim(tmp_path / f"{SLUG}.pdf")}
+    where = {text: (page, line, box[1]) for text, page, line, box in zip(words.texts, words.page, words.line, words.box)
+             if text in tags and (page, line) in inside}
+    assert list(where) == tags, "every verse line of the note once, inside the trim box, in order"
+    pages = sorted({page for page, _, _ in where.values()})
+    assert len(pages) >= 2 and pages == list(range(pages[0], pages[-1] + 1)), "continued on the pages after"
+    verse = [where[f"vl{k}"] for k in range(70)]
+    gaps = [b[2] - a[2] for a, b in zip(verse, verse[1:]) if a[0] == b[0]]
+    assert max(gaps) < 1.5 * min(gaps), f"each verse line follows the one before, no blank line between: {gaps}"
 
 
 def test_the_check_reports_a_quote_run_together_in_a_note(tiny: Path, tmp_path: Path, before_the_fix: None) -> None:

@@ -6,7 +6,7 @@ for the EPUB; HTML with notes set inline at the call (float: footnote) for print
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Callable, Sequence, assert_never
@@ -145,21 +145,32 @@ class Renderer:
         body = "".join(self.note_paragraphs(note.blocks, "note-p"))
         return f'<span class="footnote" id="{note_id(cid, n)}" data-n="{n}">{body}</span>'
 
-    def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "") -> list[str]:
+    def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "", lang: str = "") -> list[str]:
         """Print: a note's blocks as spans (the note stands inside its call's paragraph, where
         no block element may), one a paragraph, each a quote's or a list item's paragraph too,
         so that print.css sets them apart (and pipeline.render.note_split can cut between them)."""
         out: list[str] = []
         for b in blocks:
             if isinstance(b, BlockQuote):
-                out += self.note_paragraphs(b.blocks, "note-p note-quote")
+                out += self.note_paragraphs(b.blocks, "note-p note-quote", lang=lang)
             elif isinstance(b, ListBlock):
                 for number, item in enumerate(b.items, b.start):
-                    out += self.note_paragraphs(item, "note-p note-li", f"{number}." if b.ordered else "•")
+                    out += self.note_paragraphs(item, "note-p note-li", f"{number}." if b.ordered else "•", lang)
+            elif isinstance(b, Div) and "verse" in b.attrs.classes:
+                # Verse keeps its lines, each a span of its own as in the text (stanza()).
+                for stanza in b.blocks:
+                    if isinstance(stanza, Para):
+                        out.append(f'<span class="note-p note-verse"{lang_attrs(b.attrs.lang or lang, self.opts)}>'
+                                   f'{self.stanza_lines(stanza, in_note=True)}</span>')
+                    else:
+                        out += self.note_paragraphs((stanza,), classes, lang=b.attrs.lang or lang)
+            elif isinstance(b, Div):
+                out += self.note_paragraphs(b.blocks, classes, marker, b.attrs.lang or lang)
+                marker = ""
             else:
                 inlines = b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False))
                 mark = f' data-marker="{a(marker)}"' if marker else ""
-                out.append(f'<span class="{classes}"{mark}>{self.inlines(inlines)}</span>')
+                out.append(f'<span class="{classes}"{mark}{lang_attrs(lang, self.opts)}>{self.inlines(inlines)}</span>')
                 marker = ""  # a list item's marker before its first paragraph only
         return out
 
@@ -205,13 +216,19 @@ class Renderer:
         turnovers and left the stanza's first line hanging out; text-indent's each-line, which
         would tell them apart, is not in WeasyPrint 70). The <br/> stays at each line's end, for
         a reader without the style sheet and for copied text."""
+        return f"<p{attrs(para.attrs, self.opts)}>{self.stanza_lines(para)}</p>"
+
+    def stanza_lines(self, para: Para, in_note: bool = False) -> str:
         lines: list[list[Inline]] = [[]]
         for item in para.inlines:
+            if in_note and not lines[-1] and isinstance(item, Text) and len(lines) > 1:
+                # The source's line end after a <br>: in a footnote WeasyPrint 70 sets it as
+                # a blank line of its own (elsewhere it is collapsed away, as it should be).
+                item = replace(item, text=item.text.lstrip())
             lines[-1].append(item)
             if isinstance(item, LineBreak):
                 lines.append([])
-        body = "".join(f'<span class="line">{self.inlines(tuple(line))}</span>' for line in lines if line)
-        return f"<p{attrs(para.attrs, self.opts)}>{body}</p>"
+        return "".join(f'<span class="line">{self.inlines(tuple(line))}</span>' for line in lines if line)
 
     def asides(self) -> str:
         """EPUB pop-up footnotes: one aside a note, each linking back to its call."""

@@ -227,8 +227,8 @@ def _lines(piece: Any, base: int) -> list[_Line]:
     HTML lacks is a hyphen put at a break."""
     text = note_text(piece.element)
     found = [b for b in piece.descendants() if isinstance(b, boxes.LineBox)]
-    out, p = [], 0
-    for k, line in enumerate(found):
+    kept, p = [], 0
+    for line in found:
         start, inserted = p, False
         for b in line.descendants():
             if not isinstance(b, boxes.TextBox) or "::" in (b.element_tag or ""):
@@ -238,9 +238,11 @@ def _lines(piece: Any, base: int) -> list[_Line]:
                     continue
                 inserted = not (p < len(text) and text[p].lower() == c.lower())
                 p += not inserted
-        if p == start:
-            continue  # a line with no text of the note's own
-        following = found[k + 1].position_y if k + 1 < len(found) else line.position_y + line.height
+        if p > start:  # else a line with no text of the note's own (its height goes to the line before)
+            kept.append((start, line, inserted))
+    out = []
+    for k, (start, line, inserted) in enumerate(kept):
+        following = kept[k + 1][1].position_y if k + 1 < len(kept) else line.position_y + line.height
         out.append(_Line(base + start, following - line.position_y, line.position_y,
                          line.position_y + line.height, inserted))
     return out
