@@ -355,6 +355,7 @@ class Converter:
         fm.append("---")
         body = "\n\n".join(b for b in ch.blocks if b.strip())
         notes = []
+        self.chapter = ch  # a note called inside a note is this chapter's too (ch.notes grows as they are met)
         for n in ch.notes:
             li = self.endnotes.get(f"note-{n}")
             if li is None:
