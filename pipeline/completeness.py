@@ -53,6 +53,7 @@ class _Block:
     pos: SourcePos
     label: str  # what the messages call it: "this paragraph", "note 3"
     own_line: bool  # its first word starts a line in print (table cells share theirs)
+    in_table: bool = False  # a table's words may be read from the PDF in another order (_table_words)
 
 
 @dataclass
@@ -104,6 +105,12 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
                 texts = [(b.caption, True)]
             case Table():
                 texts = [(b.caption, True)] + [(c.inlines, False) for row in (*b.head, *b.body) for c in row]
+                for content, own_line in texts:
+                    out = [prefix]
+                    prefix = ""
+                    _inline_text(content, out, notes)
+                    stream.add("".join(out), _Block(b.pos, label, own_line, in_table=True))
+                continue
             case BlockQuote() | Div() | ListBlock() | SceneBreak():
                 continue
         for content, own_line in texts:
@@ -120,19 +127,23 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
 
 def chapter_words(ch: Chapter) -> tuple[_Stream, _Stream]:
     """(running text, notes) of a chapter: notes in the order of their calls, each opened by
-    its marker ("3."), notes called in notes after the note that calls them."""
+    its marker ("3."), the notes called in a note right after it (where print sets them, and
+    numbers them: pipeline.normalise numbers notes in reading order, into notes)."""
     body, notes_stream = _Stream(), _Stream()
-    notes: list[Note] = []
-    _add_blocks(ch.blocks, body, notes, "this paragraph")
-    done = 0
-    while done < len(notes):
-        note = notes[done]
-        done += 1
-        where = len(notes_stream.blocks)
-        _add_blocks(note.blocks, notes_stream, notes, f"note {note.number}", f"{note.number}. ")
+    called: list[Note] = []
+    _add_blocks(ch.blocks, body, called, "this paragraph")
+
+    def add(note: Note) -> None:
+        where, inner = len(notes_stream.blocks), []
+        _add_blocks(note.blocks, notes_stream, inner, f"note {note.number}", f"{note.number}. ")
         for i in range(where, len(notes_stream.blocks)):  # a block without a position: the note's
             if not notes_stream.blocks[i].pos.path:
                 notes_stream.blocks[i] = _Block(note.pos, f"note {note.number}", True)
+        for nested in inner:
+            add(nested)
+
+    for note in called:
+        add(note)
     return body, notes_stream
 
 
@@ -217,6 +228,36 @@ def _here(model: list[str], pdf: list[str], i: int, j: int, out: _Match) -> tupl
             out.used.add(j)
             return k, j + 1
     return None
+
+
+def _table_words(stream: _Stream, pdf: list[str], out: _Match, blocked: set[int]) -> None:
+    """A table's words not found in order, looked for among the PDF words near the table that
+    no text took (`blocked`: those the other stream took): a PDF's text has no order for a
+    table (poppler reads a column of short cells, a cell that turns over or a head spanning
+    columns each as a block of its own). The nearest such word to the cell before is taken."""
+    n, i = len(stream.keys), 0
+    while i < n:
+        if not stream.blocks[stream.block[i]].in_table:
+            i += 1
+            continue
+        end = i
+        while end < n and stream.blocks[stream.block[end]].in_table:
+            end += 1
+        near = [out.token[k] for k in range(i - 1, end + 1) if 0 <= k < n and out.token[k] >= 0]
+        if near:
+            reach = 2 * (end - i) + 20
+            low, high = max(0, min(near) - reach), min(len(pdf), max(near) + reach + 1)
+            last = near[0]
+            for k in range(i, end):
+                if out.token[k] >= 0:
+                    last = out.token[k]
+                    continue
+                free = [p for p in range(low, high) if pdf[p] == stream.keys[k] and p not in out.used and p not in blocked]
+                if free:
+                    p = min(free, key=lambda p: abs(p - last))
+                    out.token[k], last = p, p
+                    out.used.add(p)
+        i = end
 
 
 def align(model: list[str], pdf: list[str]) -> _Match:
@@ -349,6 +390,14 @@ def check(doc: Document, words: PdfWords, sections: list[tuple[tuple[str, bool],
         # A note at a chapter's end laid out with the whole book may go on at the foot of the next.
         rest = [w for w in range(start, words.first_on_page(after + NOTES_OVERLEAF)) if w not in taken]
         notes_match = align(notes.keys, [words.keys[w] for w in rest])
+        # Then the words of tables out of order, once the text in order has taken its own.
+        in_ids = {w: k for k, w in enumerate(ids)}
+        _table_words(body, [words.keys[w] for w in ids], body_match,
+                     {in_ids[rest[t]] for t in notes_match.used if rest[t] in in_ids})
+        taken |= {ids[t] for t in body_match.used}
+        rest_at = {w: k for k, w in enumerate(rest)}
+        _table_words(notes, [words.keys[w] for w in rest], notes_match,
+                     {rest_at[w] for w in taken if w in rest_at and rest_at[w] not in notes_match.used})
         taken |= {rest[t] for t in notes_match.used}
         out += _findings(body, body_match, words, ids, taken, trims, first)
         out += _findings(notes, notes_match, words, rest, taken, trims, first)

@@ -34,7 +34,7 @@ from pipeline.model import (
     Link, ListBlock, Para, SceneBreak, Span, Strong, Text,
 )
 from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
-from pipeline.parse_divs import NestedMarkdownDiv
+from pipeline.parse_divs import NestedHtmlBlock, NestedMarkdownDiv
 from pipeline.parse_links import References, kept_as_text, span_attrs, undefined, use_needle
 from pipeline.parse_links import book_references as book_definitions
 from pipeline.parse_notes import NoteCalls
@@ -155,6 +155,7 @@ def _new_markdown(references: References | None = None) -> tuple[markdown.Markdo
     md.inlinePatterns.register(_BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
     md.parser.blockprocessors.register(NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
+    md.parser.blockprocessors.register(NestedHtmlBlock(md.parser), "nested-html-block", 74)
     capture = _Capture(md)
     md.treeprocessors.register(capture, "pipeline-capture", 1)  # before "unescape" (0)
     return md, capture
@@ -223,12 +224,21 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
 
     def _split(self, text: str) -> list[Inline | int]:
         # A literal '[^x]' left in the text (checked before unescaping, so '\\[^x]' is fine)
-        # is a call of a note that has no definition.
+        # is a call of a note that has no definition; in raw HTML, which Python-Markdown does
+        # not read (a table's cells), a call of a note that has one.
+        tokens: list[Inline | int] = []
         for m in re.finditer(r"\[\^([^\]]*)\]", text):
+            if self.raw and m.group(1) in self.definitions:
+                before, rest = text[:m.start()], text[m.end():]
+                raw, self.raw = self.raw, 0  # the note's own text is Markdown
+                try:
+                    note = self.note_call_of(m.group(1))
+                finally:
+                    self.raw = raw
+                return [*self._split(before), note, *self._split(rest)]
             self.undefined_note(m.group(1))
         parts = _RAW.split(text)
         self.saw_raw(parts)
-        tokens: list[Inline | int] = []
         for i, p in enumerate(parts):
             if i % 2:
                 tokens.append(int(p))
@@ -309,8 +319,9 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
             el = with_attrs(el, kept)
         pos = self.loc.find_block(_plain(el)) if tag not in ("hr", "div") else self.loc.pos_of(self.loc.cursor)
         self.written_attrs(el)  # after find_block: the cursor is at this block, where its attributes are
-        if tag == "p" and len(el) == 0 and _RAW.fullmatch((el.text or "").strip()):
-            return self.raw_block(int(_RAW.fullmatch(el.text.strip()).group(1)), pos)
+        # (the last paragraph of a note ends in the space the footnote extension puts before its back link)
+        if tag == "p" and len(el) == 0 and (raw := _RAW.fullmatch((el.text or "").replace(NBSP_PLACEHOLDER, "").strip())):
+            return self.raw_block(int(raw.group(1)), pos)
         if tag == "table":
             return self.table(el, pos)
         if tag == "p":

@@ -1,4 +1,4 @@
-"""A Python-Markdown block processor for Markdown-in-HTML divs inside block quotes and notes.
+"""Python-Markdown block processors for HTML blocks inside block quotes, notes and list items.
 
 Part of the Markdown reading that parse.py sets up (one of the two modules that import
 markdown, split from parse.py by the job: this one extends the parser, parse.py turns its tree
@@ -17,6 +17,27 @@ from pipeline.rawhtml import read_tag
 _NESTED_DIV = re.compile(r"""<div\b[^>]*\bmarkdown\s*=\s*["']?(?:1|block)["']?[^>]*>""")
 _DIV_OPEN = re.compile(r"<div\b", re.IGNORECASE)
 _DIV_CLOSE = re.compile(r"</div\s*>", re.IGNORECASE)
+# The raw HTML blocks that a note or a quotation may hold as the text does (a <div> of raw
+# HTML, not Markdown, included): set aside whole, as md_in_html sets them aside at the top level.
+_RAW_BLOCK = re.compile(r"<(table|div|pre|ul|ol|blockquote)\b[^>]*>", re.IGNORECASE)
+
+
+def _until_closed(tag: str, first: str, blocks: list[str]) -> tuple[str, int, str] | None:
+    """(the text from `first`'s line to the line that closes its element, counting elements of
+    its kind opened inside it; how many of `blocks` that text took; what follows on the last
+    line), or None when the element is never closed."""
+    opening, closing = re.compile(f"<{tag}\\b", re.IGNORECASE), re.compile(f"</{tag}\\s*>", re.IGNORECASE)
+    depth, taken = 0, []
+    for used, text in enumerate(blocks):
+        lines = text.split("\n")
+        for n, line in enumerate(lines):
+            depth += len(opening.findall(line)) - len(closing.findall(line))
+            if depth <= 0:
+                end = list(closing.finditer(line))[-1].end() if closing.search(line) else len(line)
+                taken.append("\n".join([*lines[:n], line[:end]]))
+                return "\n\n".join(taken), used + 1, "\n".join([line[end:], *lines[n + 1:]]).strip("\n")
+        taken.append(text)
+    return None
 
 
 class NestedMarkdownDiv(BlockProcessor):
@@ -55,3 +76,28 @@ class NestedMarkdownDiv(BlockProcessor):
                     return None
             inner.append(text)
         return False  # never closed: left to the paragraph, which reports the stray tag
+
+
+class NestedHtmlBlock(BlockProcessor):
+    """A raw HTML block (`<table>` ... `</table>`) inside a note, a block quote or a list item:
+    as NestedMarkdownDiv says, md_in_html sets raw HTML aside only at the top level, so there
+    a table would be inline tags in a paragraph ("<table> cannot stand inside a paragraph").
+    Here it is set aside in Python-Markdown's stash, in a paragraph of its own, as a block of
+    raw HTML at the top level is, and the tree walker reads it under the same safe list."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        first = block.split("\n", 1)[0].strip()
+        return bool(_RAW_BLOCK.match(first)) and not _NESTED_DIV.match(first)
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
+        first = blocks[0].lstrip()
+        tag = _RAW_BLOCK.match(first).group(1).lower()
+        found = _until_closed(tag, first, [first, *blocks[1:]])
+        if found is None:
+            return False  # never closed: left to the paragraph, which reports the stray tag
+        raw, used, after = found
+        del blocks[:used]
+        if after.strip():
+            blocks.insert(0, after)
+        etree.SubElement(parent, "p").text = self.parser.md.htmlStash.store(raw)
+        return None

@@ -54,7 +54,9 @@ class NoteCalls:
         self.converted: dict[str, tuple[Block, ...]] = {}
 
     def note_call(self, a: etree.Element) -> Note:
-        label = a.get("href", "").split(":", 1)[-1]
+        return self.note_call_of(a.get("href", "").split(":", 1)[-1])
+
+    def note_call_of(self, label: str) -> Note:
         self.called[label] += 1
         pos = self.loc.find(f"[^{label}]")
         definition = self.definitions.get(label)

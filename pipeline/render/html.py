@@ -65,6 +65,7 @@ class Renderer:
         self.chapter_id, self.opts = chapter_id, opts
         self.notes: list[Note] = []
         self.repeats: dict[int, list[str]] = {}  # note number -> ids of its further calls
+        self.nested: list[Note] | None = None  # print, while a note's text is rendered: the notes it calls
 
     def inlines(self, items: tuple[Inline, ...]) -> str:
         out = []
@@ -141,9 +142,26 @@ class Renderer:
                     f'epub:type="noteref" role="doc-noteref">{n}</a>')
         if note.repeat:  # print: the note is already at the foot of the page of its first call
             return f'<a href="#{note_id(cid, n)}" id="{ref}" class="note-repeat">{n}</a>'
-        # Print: the note's text sits at the call; WeasyPrint floats it to the page foot.
+        if self.nested is not None:  # print: a call in a note's text, its note set after that note
+            self.nested.append(note)
+            return f'<a href="#{note_id(cid, n)}" id="{ref}" class="note-inner-call">{n}</a>'
+        return self.print_note(note)
+
+    def print_note(self, note: Note) -> str:
+        """Print: the note's text sits at the call; WeasyPrint floats it to the page foot. The
+        notes called in it follow it there, each a float of its own beside it (a float inside
+        a float is laid out on the page where WeasyPrint first tries the outer note, and stays
+        there when the outer note moves on: Keynes's notes 48-50 printed a page before 47)."""
+        outer, self.nested = self.nested, []
         body = "".join(self.note_paragraphs(note.blocks, "note-p"))
-        return f'<span class="footnote" id="{note_id(cid, n)}" data-n="{n}">{body}</span>'
+        inner, self.nested = self.nested, outer
+        nested = " note-nested" if outer is not None else ""
+        own = f'<span class="footnote{nested}" id="{note_id(self.chapter_id, note.number)}" data-n="{note.number}">{body}</span>'
+        saved, self.nested = self.nested, []
+        try:
+            return own + "".join(self.print_note(called) for called in inner)
+        finally:
+            self.nested = saved
 
     def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "", lang: str = "") -> list[str]:
         """Print: a note's blocks as spans (the note stands inside its call's paragraph, where
@@ -167,12 +185,28 @@ class Renderer:
             elif isinstance(b, Div):
                 out += self.note_paragraphs(b.blocks, classes, marker, b.attrs.lang or lang)
                 marker = ""
+            elif isinstance(b, Table):
+                out.append(self.note_table(b, lang))
             else:
                 inlines = b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False))
                 mark = f' data-marker="{a(marker)}"' if marker else ""
                 out.append(f'<span class="{classes}"{mark}{lang_attrs(lang, self.opts)}>{self.inlines(inlines)}</span>')
                 marker = ""  # a list item's marker before its first paragraph only
         return out
+
+    def note_table(self, table: Table, lang: str) -> str:
+        """Print: a table in a note, as spans that print.css sets as a table (WeasyPrint reads
+        colspan and rowspan on any element set as a table cell)."""
+        def cell(c: Cell) -> str:
+            extra = (f' colspan="{c.colspan}"' if c.colspan > 1 else "") + (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "")
+            align = f" align-{c.align}" if c.align else ""
+            return f'<span class="note-{"th" if c.header else "td"}{align}"{extra}>{self.inlines(c.inlines)}</span>'
+
+        head_rows, body_rows = head_and_body(table)
+        rows = "".join(f'<span class="note-tr{" note-head" if k < len(head_rows) else ""}">'
+                       + "".join(cell(c) for c in r) + "</span>" for k, r in enumerate((*head_rows, *body_rows)))
+        caption = f'<span class="note-caption">{self.inlines(table.caption)}</span>' if table.caption else ""
+        return f'<span class="note-p note-table"{lang_attrs(lang, self.opts)}>{caption}{rows}</span>'
 
     def blocks(self, items: tuple[Block, ...]) -> str:
         return "\n".join(self.block(b) for b in items)
