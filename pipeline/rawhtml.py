@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pipeline.diagnostics import Collector, SourcePos
 
 BLOCK_TAGS = {"div", "p", "blockquote", "hr", "pre", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
+              "h1", "h2", "h3", "h4", "h5", "h6",
               "ul", "ol", "li"}
 INLINE_TAGS = {"span", "sup", "sub", "abbr", "small", "br", "em", "i", "strong", "b", "a", "code"}
 SAFE_TAGS = BLOCK_TAGS | INLINE_TAGS

@@ -28,6 +28,14 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def _site_path(src: str) -> bool:
+    """'/path/to/img.jpg' from a web page, told from a file named from this machine's root
+    ('/home/me/map.png', an error: the file lies outside the folder) by its first folder,
+    which is not one of the root's (only the root's own listing is looked at)."""
+    first = src.lstrip("/").split("/", 1)[0]
+    return src.startswith("/") and not src.startswith("//") and not (first and (Path("/") / first).is_dir())
+
+
 class ImageResolver:
     def __init__(self, root: Path, diags: Collector) -> None:
         self.root, self.diags = root.resolve(), diags
@@ -41,6 +49,15 @@ class ImageResolver:
             else:
                 self.diags.warning(pos, f"image '{src[:60]}' is not a file, so it is left out and its alt text stands "
                                         "in its place (save the picture into the manuscript folder and name it)")
+            return stand_in
+        if not src.strip():
+            self.diags.warning(pos, "image with no address: it is left out and its alt text stands in its place "
+                                    "(name the picture's file between the parentheses)")
+            return stand_in
+        if _site_path(src):  # a web page's picture, on its own site
+            self.diags.warning(pos, f"image '{src[:60]}' is an address on a web site (it starts with '/'), not a "
+                                    "file of the manuscript, so it is left out and its alt text stands in its place "
+                                    "(save the picture into the manuscript folder and name it from the chapter's folder)")
             return stand_in
         path = Path(unquote(urlsplit(src).path if src.lower().startswith("file:") else src))
         path = (chapter.parent / path).resolve()

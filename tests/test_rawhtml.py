@@ -120,6 +120,19 @@ def test_html_outside_the_safe_list_is_an_error(tmp_path: Path, capsys: pytest.C
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
+def test_a_raw_html_heading_is_a_heading_and_its_id_a_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Markdown's own syntax guide writes its headings as <h2 id="overview">, linked from its contents."""
+    (tmp_path / "book.yaml").write_text("title: Headings\n")
+    (tmp_path / "a.md").write_text('---\ntitle: A\n---\n[See the overview](#overview).\n\n'
+                                   '<h2 id="overview">Overview</h2>\n\nText of the overview.\n')
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out"), "--only", "epub"]) == 0, capsys.readouterr().err
+    with zipfile.ZipFile(tmp_path / "out" / "headings.epub") as z:
+        page = z.read("EPUB/text/a.xhtml").decode()
+        nav = z.read("EPUB/text/nav.xhtml").decode()
+    assert '<h2 id="overview">Overview</h2>' in page and re.search(r'href="[^"]*#overview"', page)
+    assert "Overview" in nav
+
+
 def test_other_attributes_are_dropped_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "book.yaml").write_text("title: Style\n")
     (tmp_path / "a.md").write_text('---\ntitle: A\n---\nA <span style="color: red">red</span> word.\n')

@@ -97,6 +97,9 @@ def test_bad_links_are_errors(manuscript: Path, tmp_path: Path, capsys: pytest.C
 @pytest.mark.parametrize(("src", "message"), [
     ("data:image/png;base64,AAAA", "warning: image 'data:image/png;base64,AAAA' is not a file, so it is left out"),
     ("javascript:alert(1)", "warning: image 'javascript:alert(1)' is not a file, so it is left out"),
+    # A web page's own picture (Markdown's test suite, pasted pages): not a file named from this machine's root.
+    ("/path/to/img.jpg", "warning: image '/path/to/img.jpg' is an address on a web site (it starts with '/')"),
+    ("", "warning: image with no address: it is left out and its alt text stands in its place"),
 ])
 def test_images_whose_address_is_not_a_file_are_left_out_with_a_warning(
         manuscript: Path, capsys: pytest.CaptureFixture[str], src: str, message: str) -> None:
