@@ -227,7 +227,7 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
         # is a call of a note that has no definition; in raw HTML, which Python-Markdown does
         # not read (a table's cells), a call of a note that has one.
         tokens: list[Inline | int] = []
-        for m in re.finditer(r"\[\^([^\]]*)\]", text):
+        for m in re.finditer(r"\[\^([^\]\s]*)\]", text):  # (a label with a space is no call: text, as in pandoc)
             if self.raw and m.group(1) in self.definitions:
                 before, rest = text[:m.start()], text[m.end():]
                 raw, self.raw = self.raw, 0  # the note's own text is Markdown

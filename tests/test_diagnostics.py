@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 
 from pathlib import Path
 
@@ -167,3 +168,25 @@ def test_bad_language_tags_and_ids_in_the_text_are_errors(tiny: Path, capsys: py
     assert code == 2
     assert f"second.md:{n - 4}:1: error: lang='not a tag' is not a language tag" in err, err
     assert re.search(rf"second\.md:{n - 2}:\d+: error: the id 'two words' is not usable: an id is one word", err), err
+
+
+def test_an_id_used_twice_is_told_at_its_second_use(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """pandoc's test suite writes {#foobar} on a heading and again on one in a block quote."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "\n## Attributes {#foobar}\n\nText.\n\n> ## Inside a quote {#foobar}\n")
+    lines = second.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "Inside a quote" in text)
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2
+    assert re.search(rf"second\.md:{line}:\d+: error: the id 'foobar' is used more than once in the book", err), err
+    assert err.count("'foobar' is used more than once") == 1
+
+
+def test_a_note_label_with_a_space_is_text(tiny: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """As in pandoc and CommonMark: '[^my note]' is no note call (its test suite says so)."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace("Done -- really...", "This label contains a space.[^my note]"))
+    code, err = run(capsys, "build", str(tiny), "-o", str(tmp_path / "out"), "--only", "epub")
+    assert code == 0 and "my note" not in err, err
+    with zipfile.ZipFile(tmp_path / "out" / "a-tiny-book.epub") as z:
+        assert "contains a space.[^my note]" in z.read("EPUB/text/second.xhtml").decode()

@@ -28,10 +28,13 @@ def check_explicit_ids(doc: Document, diags: Collector) -> Document:
     """An id written twice (or the same as a chapter's) would make links ambiguous."""
     seen = Counter(ch.id for ch in doc.chapters)
     for ch in doc.chapters:
-        for ident in _explicit_ids(ch):
-            seen[ident] += 1
-            if seen[ident] == 2:
-                diags.error(ch.pos, f"the id '{ident}' is used more than once in the book; ids must be unique")
+        # Each told at the block that writes it the second time (its top-level block's line).
+        for attrs, pos in chapter_index(ch).attrs:
+            if attrs.id:
+                seen[attrs.id] += 1
+                if seen[attrs.id] == 2:
+                    diags.error(pos if pos.path else ch.pos,
+                                f"the id '{attrs.id}' is used more than once in the book; ids must be unique")
     for ident, pos in _meta_ids(doc):
         seen[ident] += 1
         if seen[ident] == 2:
