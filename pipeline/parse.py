@@ -21,10 +21,6 @@ from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
 from markdown.extensions.md_in_html import MarkdownInHtmlExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
-from markdown.inlinepatterns import (
-    IMAGE_REFERENCE_RE, REFERENCE_RE, ImageReferenceInlineProcessor, InlineProcessor, ReferenceInlineProcessor,
-    ShortImageReferenceInlineProcessor, ShortReferenceInlineProcessor,
-)
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
@@ -34,8 +30,10 @@ from pipeline.model import (
     Link, ListBlock, Para, SceneBreak, Span, Strong, Text,
 )
 from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
-from pipeline.parse_divs import NestedHtmlBlock, NestedMarkdownDiv
-from pipeline.parse_links import References, kept_as_text, span_attrs, undefined, use_needle
+from pipeline.parse_extensions import (
+    REFERENCES, USE, WARN, BracketedSpan, NestedHtmlBlock, NestedMarkdownDiv,
+)
+from pipeline.parse_links import References
 from pipeline.parse_links import book_references as book_definitions
 from pipeline.parse_notes import NoteCalls
 from pipeline.parse_raw import RawHtmlConverter, stand_in, with_attrs
@@ -56,59 +54,6 @@ def extensions() -> list[Extension]:
 _BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "div", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "figure"}
 _AMP = markdown.util.AMP_SUBSTITUTE
 _RAW = markdown.util.HTML_PLACEHOLDER_RE  # raw HTML that Python-Markdown set aside
-
-
-# Set by the inline processors below for the walker, under names no markup can write (a space).
-_USE = " use"  # the source text of a reference use or of markup kept as text: where it stands
-_WARN = " warn"  # on a <span> of text kept as written: the warning at _USE
-
-
-def _kept(text: str, warning: str) -> etree.Element:
-    el = etree.Element("span", {_USE: use_needle(text), _WARN: warning})
-    el.text = text
-    return el
-
-
-class _BracketedSpan(InlineProcessor):
-    """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>; braces that hold
-    anything but attributes (`[22-23]{smith.1899}`) are text, as in pandoc, with a warning."""
-
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
-        attrs, word = span_attrs(m.group(2))
-        if word:
-            return _kept(m.group(0), kept_as_text(m.group(0), word)), m.start(0), m.end(0)
-        el = etree.Element("span", attrs)
-        el.text = m.group(1)
-        return el, m.start(0), m.end(0)
-
-
-def _marked(base: type[ReferenceInlineProcessor], full: bool) -> type[ReferenceInlineProcessor]:
-    """Python-Markdown's reference processor `base`, marking each use with its source text, so
-    that a problem with its address is reported at the use (not at an earlier inline link to the
-    same address); with `full` ([text][label], [text][]), one to no definition is a warning."""
-
-    class Marked(base):  # type: ignore[valid-type,misc]
-        def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
-            self.wanted, end, handled = super().evalId(data, index, text)
-            return self.wanted, end, handled
-
-        def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:
-            el, start, end = super().handleMatch(m, data)
-            if start is None or end is None:
-                return el, start, end
-            if el is None:
-                return (_kept(data[start:end], undefined(self.wanted, self.md.references)) if full else None), start, end
-            el.set(_USE, use_needle(data[start:end]))
-            return el, start, end
-
-    return Marked
-
-
-_REFERENCES = [(name, _marked(base, full), pattern, priority) for name, base, full, pattern, priority in (
-    ("reference", ReferenceInlineProcessor, True, REFERENCE_RE, 170),  # Python-Markdown's own priorities
-    ("image_reference", ImageReferenceInlineProcessor, True, IMAGE_REFERENCE_RE, 140),
-    ("short_reference", ShortReferenceInlineProcessor, False, REFERENCE_RE, 130),  # `[sic]` is text
-    ("short_image_ref", ShortImageReferenceInlineProcessor, False, IMAGE_REFERENCE_RE, 125))]
 
 
 class _Capture(Treeprocessor):
@@ -146,13 +91,13 @@ def _convert(md: markdown.Markdown, capture: _Capture, text: str, loc: Locator, 
 def _new_markdown(references: References | None = None) -> tuple[markdown.Markdown, _Capture]:
     md = markdown.Markdown(extensions=extensions())
     md.references.update(references or {})  # the book's; the chapter's own replace them as they are read
-    for name, marked, pattern, priority in _REFERENCES:
+    for name, marked, pattern, priority in REFERENCES:
         md.inlinePatterns.register(marked(pattern, md), name, priority)
     md.ESCAPED_CHARS.extend(['"', "'"])  # as pandoc and Python-Markdown's smarty: \" is a straight quote
     # Before links (160), so [text]{...} is a span and not a failed reference link.
     # '[' not after '!': written '[' first, as a literal the regex engine scans for quickly (a
     # leading lookbehind is tried at every position of every text node: 25x slower).
-    md.inlinePatterns.register(_BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
+    md.inlinePatterns.register(BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
     md.parser.blockprocessors.register(NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
     md.parser.blockprocessors.register(NestedHtmlBlock(md.parser), "nested-html-block", 74)
@@ -250,7 +195,7 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
         tag = el.tag
         if tag == "sup" and len(el) == 1 and "footnote-ref" in (el[0].get("class") or ""):
             return [self.note_call(el[0])]
-        use, warning = el.attrib.pop(_USE, None), el.attrib.pop(_WARN, None)
+        use, warning = el.attrib.pop(USE, None), el.attrib.pop(WARN, None)
         if warning is not None:  # markup that is kept as the text it was written as
             self.diags.warning(self.loc.find(use or "", advance=False), warning)
             return list(self.inlines(el))
@@ -286,7 +231,7 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
 
     def image_of(self, el: etree.Element, use: str | None = None) -> Inline:
         src = _clean(el.get("src", ""))
-        pos = self.loc.find(use or el.attrib.pop(_USE, None) or f"]({src}", advance=False)
+        pos = self.loc.find(use or el.attrib.pop(USE, None) or f"]({src}", advance=False)
         if self.image is None:
             self.diags.error(pos, "images are not allowed here")
             return Text(el.get("alt", ""))

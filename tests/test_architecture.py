@@ -28,11 +28,11 @@ def test_renderers_never_import_each_other() -> None:
 
 
 def test_only_parse_imports_markdown() -> None:
-    """parse.py sets Python-Markdown up and turns its tree into the model; parse_divs.py is one
-    block processor it registers, split off by the 400-line rule. Nothing else knows Markdown."""
+    """parse.py sets Python-Markdown up and turns its tree into the model; parse_extensions.py
+    holds the inline and block processors it registers. Nothing else knows Markdown."""
     users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
              if any(n == "markdown" or n.startswith("markdown.") for n in imports(p))}
-    assert users == {"parse.py", "parse_divs.py"}
+    assert users == {"parse.py", "parse_extensions.py"}
 
 
 def test_model_and_normalisation_do_not_import_renderers() -> None:

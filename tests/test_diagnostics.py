@@ -190,3 +190,13 @@ def test_a_note_label_with_a_space_is_text(tiny: Path, capsys: pytest.CaptureFix
     assert code == 0 and "my note" not in err, err
     with zipfile.ZipFile(tmp_path / "out" / "a-tiny-book.epub") as z:
         assert "contains a space.[^my note]" in z.read("EPUB/text/second.xhtml").decode()
+
+
+def test_a_note_that_calls_itself_through_another_is_an_error(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """PHP Markdown Extra's footnote test: [^nested], called in [^reference], calls [^reference]."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace("Done -- really...", "Done.[^reference]")
+                      + "\n[^reference]: A note that calls another.[^nested]\n\n[^nested]: Which calls it back.[^reference]\n")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2
+    assert re.search(r"second\.md:\d+:\d+: error: footnote \[\^reference\] is called inside its own text", err), err

@@ -97,7 +97,8 @@ def test_print_sets_a_note_table_as_rows_and_each_inner_note_under_its_note(book
 def test_the_check_finds_a_table_read_out_of_order() -> None:
     """The words of a table, given by the PDF column by column, are all found; the words of
     the note after it are not taken for them."""
-    from pipeline.completeness import _Block, _Stream, _table_words, align
+    from pipeline.completeness import _Block, _Stream, _table_words
+    from pipeline.word_alignment import align
     from pipeline.diagnostics import SourcePos
 
     stream = _Stream()

@@ -841,7 +841,7 @@ _SWALLOWED = pytest.mark.xfail(strict=True, reason="Python-Markdown 3.11's HTML 
 
 
 # The two Markdown-in-HTML divs after an unclosed '<b' now build: the swallowed div is read by
-# parse_divs.NestedMarkdownDiv, as a div inside a quotation is. The others are still refused.
+# parse_extensions.NestedMarkdownDiv, as a div inside a quotation is. The others are still refused.
 @pytest.mark.parametrize("body", [
     "    if a <b:\n\n<div class=\"headnote\" markdown=\"1\">\nA headnote.\n</div>\n",
     pytest.param("    if a <b:\n\n<p>raw</p>\n", marks=_SWALLOWED),

@@ -16,7 +16,7 @@ from pipeline.chapter_index import all_ids, images
 from pipeline.files import read_regular
 from pipeline.model import Chapter, Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
-from pipeline.render import html
+from pipeline.render import credits, html
 from pipeline.render.accessibility import accessibility_metadata
 from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.epub_zip import Deflate, deflate, write_zip
@@ -113,7 +113,7 @@ def _toc_entries(doc: Document, pages: list[Page]) -> list[tuple[str, str, list[
     out = []
     for ch in doc.chapters:
         file = f"text/{ch.id}.xhtml"
-        label = ch.meta.title + (f" \u2014 {html.byline(ch)}" if ch.meta.authors else "")
+        label = ch.meta.title + (f" \u2014 {credits.byline(ch)}" if ch.meta.authors else "")
         kids = [(f"{file}#{h.attrs.id}", plain_text(h.inlines)) for h in html.section_headings(ch)]
         out.append((file, label, kids))
     for p in pages:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
-from typing import Callable, Sequence, assert_never
+from typing import Callable, assert_never
 
 from pipeline.model import (
-    Attrs, Block, BlockQuote, BookMeta, Cell, Chapter, Code, CodeBlock, Contributor, Div, Document, Emph, Figure,
+    Attrs, Block, BlockQuote, BookMeta, Cell, Chapter, Code, CodeBlock, Div, Document, Emph, Figure,
     Heading, Image, Inline, LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
+from pipeline.render.credits import byline, credits, names
 from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
 
 
@@ -302,27 +303,6 @@ def head_and_body(table: Table) -> tuple[Rows, Rows]:
     return body[:k], body[k:]
 
 
-def join_names(people: Sequence[str]) -> str:
-    return " and ".join(people) if len(people) <= 2 else ", ".join(people[:-1]) + ", and " + people[-1]
-
-
-def byline(ch: Chapter) -> str:
-    return join_names(ch.meta.authors)
-
-
-# How a title page (and a chapter's header) names each role but the authors'; MARC relator codes.
-CREDITS = {"edt": "Edited by", "trl": "Translated by", "ill": "Illustrated by", "aui": "Introduction by",
-           "aft": "Afterword by", "com": "Compiled by", "ann": "Annotated by", "pht": "Photographs by",
-           "ctb": "With contributions by"}
-
-
-def credits(contributors: Sequence[Contributor]) -> list[str]:
-    """'Translated by A and B', one line a role other than the authors', roles in order of appearance."""
-    roles = dict.fromkeys(c.role for c in contributors if c.role != "aut")
-    return [f"{CREDITS.get(role, 'With')} {join_names([c.name for c in contributors if c.role == role])}"
-            for role in roles]
-
-
 def title_page_people(meta: BookMeta) -> str:
     """The authors' line, then a line for each other role; nothing for a role no one has."""
     authors = names(meta)
@@ -375,10 +355,6 @@ def note_on_text(doc: Document, opts: HtmlOptions, heading_id: str = "note-on-th
             items.append(f"<li>\u201c{t(c.now)}\u201d for \u201c{t(c.was)}\u201d{why}</li>")
         out.append('<ul class="corrections">\n' + "\n".join(items) + "\n</ul>")
     return "\n".join(out)
-
-
-def names(meta: BookMeta, role: str = "aut") -> str:
-    return join_names([c.name for c in meta.contributors if c.role == role])
 
 
 def copyright_lines(doc: Document) -> list[str]:

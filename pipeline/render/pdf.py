@@ -28,7 +28,7 @@ from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
 from pipeline.model import Code, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import footnote_fit, html, note_split, page_refs
+from pipeline.render import credits, footnote_fit, html, note_split, page_refs
 from pipeline.render import pdf_sections as sections
 from pipeline.render import line_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
@@ -109,7 +109,7 @@ def _front_matter(doc: Document) -> str:
     pub = f'<p class="publisher">{t(m.publisher)}</p>' if m.publisher else ""
     entries = []
     for ch in doc.chapters:
-        by = f'<span class="byline">{t(html.byline(ch))}</span>' if ch.meta.authors else ""
+        by = f'<span class="byline">{t(credits.byline(ch))}</span>' if ch.meta.authors else ""
         entries.append(f'<li><a href="#{a(ch.id)}">{t(ch.meta.title)}</a>{by}</li>')
     if html.has_corrections(doc):
         entries.append('<li><a href="#note-on-the-text">Note on the Text</a></li>')

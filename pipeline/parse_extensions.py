@@ -1,4 +1,6 @@
-"""Python-Markdown block processors for HTML blocks inside block quotes, notes and list items.
+"""What this pipeline adds to Python-Markdown's parser: inline processors (pandoc's bracketed
+spans; reference links marked with their source text) and block processors (HTML blocks inside
+block quotes, notes and list items).
 
 Part of the Markdown reading that parse.py sets up (one of the two modules that import
 markdown, split from parse.py by the job: this one extends the parser, parse.py turns its tree
@@ -11,8 +13,66 @@ import re
 import xml.etree.ElementTree as etree
 
 from markdown.blockprocessors import BlockProcessor
+from markdown.inlinepatterns import (
+    IMAGE_REFERENCE_RE, REFERENCE_RE, ImageReferenceInlineProcessor, InlineProcessor, ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor, ShortReferenceInlineProcessor,
+)
 
+from pipeline.parse_links import kept_as_text, span_attrs, undefined, use_needle
 from pipeline.rawhtml import read_tag
+
+# Set by the inline processors below for the walker, under names no markup can write (a space).
+USE = " use"  # the source text of a reference use or of markup kept as text: where it stands
+WARN = " warn"  # on a <span> of text kept as written: the warning at USE
+
+
+def _kept(text: str, warning: str) -> etree.Element:
+    el = etree.Element("span", {USE: use_needle(text), WARN: warning})
+    el.text = text
+    return el
+
+
+class BracketedSpan(InlineProcessor):
+    """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>; braces that hold
+    anything but attributes (`[22-23]{smith.1899}`) are text, as in pandoc, with a warning."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
+        attrs, word = span_attrs(m.group(2))
+        if word:
+            return _kept(m.group(0), kept_as_text(m.group(0), word)), m.start(0), m.end(0)
+        el = etree.Element("span", attrs)
+        el.text = m.group(1)
+        return el, m.start(0), m.end(0)
+
+
+def _marked(base: type[ReferenceInlineProcessor], full: bool) -> type[ReferenceInlineProcessor]:
+    """Python-Markdown's reference processor `base`, marking each use with its source text, so
+    that a problem with its address is reported at the use (not at an earlier inline link to the
+    same address); with `full` ([text][label], [text][]), one to no definition is a warning."""
+
+    class Marked(base):  # type: ignore[valid-type,misc]
+        def evalId(self, data: str, index: int, text: str) -> tuple[str | None, int, bool]:
+            self.wanted, end, handled = super().evalId(data, index, text)
+            return self.wanted, end, handled
+
+        def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | None, int | None, int | None]:
+            el, start, end = super().handleMatch(m, data)
+            if start is None or end is None:
+                return el, start, end
+            if el is None:
+                return (_kept(data[start:end], undefined(self.wanted, self.md.references)) if full else None), start, end
+            el.set(USE, use_needle(data[start:end]))
+            return el, start, end
+
+    return Marked
+
+
+REFERENCES = [(name, _marked(base, full), pattern, priority) for name, base, full, pattern, priority in (
+    ("reference", ReferenceInlineProcessor, True, REFERENCE_RE, 170),  # Python-Markdown's own priorities
+    ("image_reference", ImageReferenceInlineProcessor, True, IMAGE_REFERENCE_RE, 140),
+    ("short_reference", ShortReferenceInlineProcessor, False, REFERENCE_RE, 130),  # `[sic]` is text
+    ("short_image_ref", ShortImageReferenceInlineProcessor, False, IMAGE_REFERENCE_RE, 125))]
+
 
 _NESTED_DIV = re.compile(r"""<div\b[^>]*\bmarkdown\s*=\s*["']?(?:1|block)["']?[^>]*>""")
 _DIV_OPEN = re.compile(r"<div\b", re.IGNORECASE)
