@@ -102,12 +102,6 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
                 texts = [(b.caption, True)]
             case Table():
                 texts = [(b.caption, True)] + [(c.inlines, False) for row in (*b.head, *b.body) for c in row]
-                for content, own_line in texts:
-                    out = [prefix]
-                    prefix = ""
-                    _inline_text(content, out, notes)
-                    stream.add("".join(out), _Block(b.pos, label, own_line, in_table=True))
-                continue
             case BlockQuote() | Div() | ListBlock() | SceneBreak():
                 continue
         for content, own_line in texts:
@@ -117,7 +111,7 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
                 out.append(content)
             else:
                 _inline_text(content, out, notes)
-            stream.add("".join(out), _Block(b.pos, label, own_line))
+            stream.add("".join(out), _Block(b.pos, label, own_line, isinstance(b, Table)))
     if prefix:  # a note with no text: its marker alone
         stream.add(prefix, _Block(SourcePos(""), label, True))
 
@@ -264,19 +258,21 @@ def check(doc: Document, words: PdfWords, sections: list[tuple[tuple[str, bool],
         start, end = words.first_on_page(first), words.first_on_page(after)
         body, notes = chapter_words(ch)
         ids = [w for w in range(start, end) if w not in taken]
-        body_match = align(body.keys, [words.keys[w] for w in ids])
+        body_keys = [words.keys[w] for w in ids]
+        body_match = align(body.keys, body_keys)
         taken |= {ids[t] for t in body_match.used}
         # A note at a chapter's end laid out with the whole book may go on at the foot of the next.
         rest = [w for w in range(start, words.first_on_page(after + NOTES_OVERLEAF)) if w not in taken]
-        notes_match = align(notes.keys, [words.keys[w] for w in rest])
-        # Then the words of tables out of order, once the text in order has taken its own.
+        rest_keys = [words.keys[w] for w in rest]
+        notes_match = align(notes.keys, rest_keys)
+        # Then the words of tables out of order, once the text in order has taken its own: the
+        # body's may not take the notes', and the notes' not those the body's took here.
         in_ids = {w: k for k, w in enumerate(ids)}
-        _table_words(body, [words.keys[w] for w in ids], body_match,
-                     {in_ids[rest[t]] for t in notes_match.used if rest[t] in in_ids})
-        taken |= {ids[t] for t in body_match.used}
-        rest_at = {w: k for k, w in enumerate(rest)}
-        _table_words(notes, [words.keys[w] for w in rest], notes_match,
-                     {rest_at[w] for w in taken if w in rest_at and rest_at[w] not in notes_match.used})
+        in_order = set(body_match.used)
+        _table_words(body, body_keys, body_match, {in_ids[rest[t]] for t in notes_match.used if rest[t] in in_ids})
+        by_tables = {ids[t] for t in body_match.used - in_order}
+        taken |= by_tables
+        _table_words(notes, rest_keys, notes_match, {k for k, w in enumerate(rest) if w in by_tables})
         taken |= {rest[t] for t in notes_match.used}
         out += _findings(body, body_match, words, ids, taken, trims, first)
         out += _findings(notes, notes_match, words, rest, taken, trims, first)

@@ -75,8 +75,6 @@ REFERENCES = [(name, _marked(base, full), pattern, priority) for name, base, ful
 
 
 _NESTED_DIV = re.compile(r"""<div\b[^>]*\bmarkdown\s*=\s*["']?(?:1|block)["']?[^>]*>""")
-_DIV_OPEN = re.compile(r"<div\b", re.IGNORECASE)
-_DIV_CLOSE = re.compile(r"</div\s*>", re.IGNORECASE)
 # The raw HTML blocks that a note or a quotation may hold as the text does (a <div> of raw
 # HTML, not Markdown, included): set aside whole, as md_in_html sets them aside at the top level.
 _RAW_BLOCK = re.compile(r"<(table|div|pre|ul|ol|blockquote)\b[^>]*>", re.IGNORECASE)
@@ -112,30 +110,21 @@ class NestedMarkdownDiv(BlockProcessor):
         return bool(_NESTED_DIV.fullmatch(first))
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
-        first, _, rest = blocks[0].partition("\n")
+        first = blocks[0].partition("\n")[0]
         kind, tag, attrs = read_tag(first.strip())
         if kind != "open" or tag != "div":
             return False
-        # the blocks up to the line that closes the div, counting divs opened inside it
-        inner: list[str] = []
-        depth, texts = 1, [rest, *blocks[1:]]
-        for used, text in enumerate(texts):
-            lines = text.split("\n")
-            for n, line in enumerate(lines):
-                depth += len(_DIV_OPEN.findall(line)) - len(_DIV_CLOSE.findall(line))
-                if depth <= 0:
-                    before = _DIV_CLOSE.split(line)
-                    head = "\n".join([*lines[:n], "</div>".join(before[:-1]) if len(before) > 1 else ""])
-                    after = "\n".join([before[-1], *lines[n + 1:]]).strip("\n")
-                    inner.append(head)
-                    del blocks[: used + 1]
-                    if after.strip():
-                        blocks.insert(0, after)
-                    div = etree.SubElement(parent, "div", {k: v for k, v in attrs.items() if k != "markdown"})
-                    self.parser.parseChunk(div, "\n\n".join(t for t in inner if t.strip()))
-                    return None
-            inner.append(text)
-        return False  # never closed: left to the paragraph, which reports the stray tag
+        found = _until_closed("div", blocks[0], blocks)
+        if found is None:
+            return False  # never closed: left to the paragraph, which reports the stray tag
+        raw, used, after = found
+        del blocks[:used]
+        if after.strip():
+            blocks.insert(0, after)
+        inner = raw.partition("\n")[2]  # without the opening tag's line, and without the closing tag
+        div = etree.SubElement(parent, "div", {k: v for k, v in attrs.items() if k != "markdown"})
+        self.parser.parseChunk(div, "\n\n".join(t for t in inner[:inner.rfind("</")].split("\n\n") if t.strip()))
+        return None
 
 
 class NestedHtmlBlock(BlockProcessor):

@@ -148,21 +148,17 @@ class Renderer:
             return f'<a href="#{note_id(cid, n)}" id="{ref}" class="note-inner-call">{n}</a>'
         return self.print_note(note)
 
-    def print_note(self, note: Note) -> str:
+    def print_note(self, note: Note, nested: bool = False) -> str:
         """Print: the note's text sits at the call; WeasyPrint floats it to the page foot. The
         notes called in it follow it there, each a float of its own beside it (a float inside
         a float is laid out on the page where WeasyPrint first tries the outer note, and stays
         there when the outer note moves on: Keynes's notes 48-50 printed a page before 47)."""
-        outer, self.nested = self.nested, []
+        self.nested = []
         body = "".join(self.note_paragraphs(note.blocks, "note-p"))
-        inner, self.nested = self.nested, outer
-        nested = " note-nested" if outer is not None else ""
-        own = f'<span class="footnote{nested}" id="{note_id(self.chapter_id, note.number)}" data-n="{note.number}">{body}</span>'
-        saved, self.nested = self.nested, []
-        try:
-            return own + "".join(self.print_note(called) for called in inner)
-        finally:
-            self.nested = saved
+        inner, self.nested = self.nested, None
+        own = (f'<span class="footnote{" note-nested" if nested else ""}" id="{note_id(self.chapter_id, note.number)}" '
+               f'data-n="{note.number}">{body}</span>')
+        return own + "".join(self.print_note(called, nested=True) for called in inner)
 
     def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "", lang: str = "") -> list[str]:
         """Print: a note's blocks as spans (the note stands inside its call's paragraph, where
