@@ -50,7 +50,9 @@ class _Block:
     pos: SourcePos
     label: str  # what the messages call it: "this paragraph", "note 3"
     own_line: bool  # its first word starts a line in print (table cells share theirs)
-    in_table: bool = False  # a table's words may be read from the PDF in another order (_table_words)
+    # A table's or a code block's words may be read from the PDF in another order (_table_words):
+    # poppler reads a column of short cells, or of code lined up with spaces, as a block of its own.
+    any_order: bool = False
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
                 out.append(content)
             else:
                 _inline_text(content, out, notes)
-            stream.add("".join(out), _Block(b.pos, label, own_line, isinstance(b, Table)))
+            stream.add("".join(out), _Block(b.pos, label, own_line, isinstance(b, (Table, CodeBlock))))
     if prefix:  # a note with no text: its marker alone
         stream.add(prefix, _Block(SourcePos(""), label, True))
 
@@ -142,17 +144,18 @@ def chapter_words(ch: Chapter) -> tuple[_Stream, _Stream]:
 
 
 def _table_words(stream: _Stream, pdf: list[str], out: Match, blocked: set[int]) -> None:
-    """A table's words not found in order, looked for among the PDF words near the table that
-    no text took (`blocked`: those the other stream took): a PDF's text has no order for a
-    table (poppler reads a column of short cells, a cell that turns over or a head spanning
-    columns each as a block of its own). The nearest such word to the cell before is taken."""
+    """A table's (or code block's) words not found in order, looked for among the PDF words near
+    it that no text took (`blocked`: those the other stream took): a PDF's text has no order for
+    a table (poppler reads a column of short cells, a cell that turns over or a head spanning
+    columns each as a block of its own, and so a column of code lined up with spaces). The
+    nearest such word to the word before is taken."""
     n, i = len(stream.keys), 0
     while i < n:
-        if not stream.blocks[stream.block[i]].in_table:
+        if not stream.blocks[stream.block[i]].any_order:
             i += 1
             continue
         end = i
-        while end < n and stream.blocks[stream.block[end]].in_table:
+        while end < n and stream.blocks[stream.block[end]].any_order:
             end += 1
         near = [out.token[k] for k in range(i - 1, end + 1) if 0 <= k < n and out.token[k] >= 0]
         if near:

@@ -1,6 +1,7 @@
 """What this pipeline adds to Python-Markdown's parser: inline processors (pandoc's bracketed
-spans; reference links marked with their source text) and block processors (HTML blocks inside
-block quotes, notes and list items).
+spans; reference links marked with their source text), block processors (HTML blocks inside
+block quotes, notes and list items) and a preprocessor (the attributes of a fenced code block
+written after its language).
 
 Part of the Markdown reading that parse.py sets up (one of the two modules that import
 markdown, split from parse.py by the job: this one extends the parser, parse.py turns its tree
@@ -13,6 +14,7 @@ import re
 import xml.etree.ElementTree as etree
 
 from markdown.blockprocessors import BlockProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.inlinepatterns import (
     IMAGE_REFERENCE_RE, REFERENCE_RE, ImageReferenceInlineProcessor, InlineProcessor, ReferenceInlineProcessor,
     ShortImageReferenceInlineProcessor, ShortReferenceInlineProcessor,
@@ -30,6 +32,18 @@ def _kept(text: str, warning: str) -> etree.Element:
     el = etree.Element("span", {USE: use_needle(text), WARN: warning})
     el.text = text
     return el
+
+
+class FenceAttributes(Preprocessor):
+    """A fence's language and then its attributes, `~~~ .html {#codeid}` or ```` ```python{.x} ````
+    (PHP Markdown Extra and pandoc write them so), as `~~~ {.html #codeid}`: Python-Markdown's
+    fenced code reads a language or braces, not both, and left such a block as text. One line
+    for one line, so positions hold."""
+
+    FENCE = re.compile(r"^(?P<fence>~{3,}|`{3,})[ ]*\.?(?P<lang>[\w#+-][\w#.+-]*)[ ]*\{(?P<attrs>[^}\n]*)\}[ ]*$")
+
+    def run(self, lines: list[str]) -> list[str]:
+        return [self.FENCE.sub(r"\g<fence> {.\g<lang> \g<attrs>}", line) if "{" in line else line for line in lines]
 
 
 class BracketedSpan(InlineProcessor):

@@ -308,3 +308,15 @@ def test_the_printed_title_page_shows_the_pdf_text(tiny: Path, tmp_path: Path, c
     flat = " ".join(text.split())
     assert "Anna Karenina and Bo Writer" in flat and "Translated by Tom Translator" in flat, flat
     assert "ISBN 978-0-306-40615-7" in flat and "\u00a9" not in flat, flat
+
+
+@pytest.mark.parametrize("fence", ["~~~~~ .html {#codeid}", "~~~~~ .html{.bold}", "``` python {.numbered}", "~~~ {.html #codeid}"])
+def test_a_fence_with_a_language_and_attributes_is_a_code_block(tiny: Path, tmp_path: Path, fence: str,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """PHP Markdown Extra's and pandoc's `~~~ .html {#id}`: Python-Markdown reads a language or
+    braces, not both, and the block was raw HTML, an error (php-markdown-extra-test-suite)."""
+    close = fence.split()[0].split(".")[0].rstrip("{")
+    front(tiny / "second.md", "## Only Section", f"{fence}\n</div> <b>bold</b>\n{close}\n\n## Only Section")
+    epub, err = build_epub(tiny, tmp_path, capsys)
+    assert problems(err) == []
+    assert "<pre><code>&lt;/div&gt; &lt;b&gt;bold&lt;/b&gt;\n</code></pre>" in page(epub, "second")

@@ -104,7 +104,7 @@ def test_the_check_finds_a_table_read_out_of_order() -> None:
     stream = _Stream()
     stream.add("Before the table", _Block(SourcePos("t.md", 1), "this paragraph", True))
     for cell in ("1913", "140,355", "1914", "106,705", "Total", "247,060"):
-        stream.add(cell, _Block(SourcePos("t.md", 2), "this paragraph", False, in_table=True))
+        stream.add(cell, _Block(SourcePos("t.md", 2), "this paragraph", False, any_order=True))
     stream.add("after it", _Block(SourcePos("t.md", 3), "this paragraph", True))
     pdf = [pdf_words.key(w) for w in "Before the table 1913 1914 Total 140,355 106,705 247,060 after it".split()]
     match = align(stream.keys, pdf)

@@ -225,7 +225,11 @@ class Renderer:
                 items = "".join(f"<li>{self.blocks(item)}</li>\n" for item in block.items)
                 return f"<{tag}{start}>\n{items}</{tag}>"
             case CodeBlock():
-                return f"<pre><code>{t(block.text)}</code></pre>"
+                if self.opts.epub:
+                    return f"<pre><code>{t(block.text)}</code></pre>"
+                # Print: a block per line, so that a line turned over at the measure hangs (print.css).
+                lines = "".join(f'<span class="line">{t(line) or " "}</span>' for line in block.text.split("\n"))
+                return f"<pre><code>{lines}</code></pre>"
             case SceneBreak():
                 return '<hr class="scene-break"/>'
             case Div():

@@ -71,6 +71,17 @@ def _text(box: Any) -> str:
     return "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox))
 
 
+def _ink_end(box: Any) -> float:
+    """Where a text box's last visible character ends. Spaces kept at a line's end (code, set
+    `white-space: pre-wrap`) hang past the measure without ink (CSS Text 3, 4.1.3): they are
+    left out, by their share of the box's width, which is exact in the one-width face of code."""
+    end = box.position_x + box.margin_width()
+    kept = box.text.rstrip()
+    if box.style["white_space"] == "pre-wrap" and len(kept) < len(box.text):
+        end -= box.width * (len(box.text) - len(kept)) / len(box.text)
+    return end
+
+
 def _overfull(page_box: Any) -> Iterator[tuple[float, str]]:
     """(points past the measure, text) of each line wider than the block that holds it
     (a line box grows with its content, so the measure is the block's content width)."""
@@ -82,8 +93,7 @@ def _overfull(page_box: Any) -> Iterator[tuple[float, str]]:
             for line in block.children:
                 if not isinstance(line, boxes.LineBox):
                     continue
-                ends = [b.position_x + b.margin_width() for b in line.descendants()
-                        if isinstance(b, boxes.TextBox) and b.text.strip()]
+                ends = [_ink_end(b) for b in line.descendants() if isinstance(b, boxes.TextBox) and b.text.strip()]
                 if ends and (over := (max(ends) - right) / PX_PER_PT) > OVERFULL_TOLERANCE_PT:
                     yield over, _text(line).strip()
 
@@ -155,7 +165,7 @@ def layout_facts(pages: list[Any], displaced: Sequence[Displaced] | None = None)
             for b in child.descendants():
                 element = getattr(b, "element", None)
                 if isinstance(b, boxes.TextBox):
-                    face = face_of(b.style["font_weight"], b.style["font_style"])
+                    face = face_of(b.style["font_weight"], b.style["font_style"], b.style["font_family"])
                     own = face_charset(face)
                     for c in set(b.text):
                         if ord(c) not in own and ord(c) not in DRAWN_AS_NOTHING:

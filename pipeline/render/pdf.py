@@ -25,8 +25,8 @@ from pipeline.cache import Cache
 from pipeline.chapter_index import images
 from pipeline.diagnostics import SourcePos
 from pipeline.fetcher import LocalFetcher
-from pipeline.fonts import DRAWN_AS_NOTHING, charset, font_dir, font_face_css, font_files
-from pipeline.model import Code, Document, Text, Trim
+from pipeline.fonts import DRAWN_AS_NOTHING, charset, code_charset, code_face_css, font_dirs, font_face_css, font_files
+from pipeline.model import Code, CodeBlock, Document, Text, Trim
 from pipeline.pagemap import PageMap
 from pipeline.render import credits, footnote_fit, html, note_split, page_refs
 from pipeline.render import pdf_sections as sections
@@ -37,7 +37,7 @@ from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
 from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
 from pipeline.render.print_pages import first_body_page, page_map
-from pipeline.walk import iter_block_inlines
+from pipeline.walk import iter_block_inlines, iter_blocks
 
 FAMILY = "Book Garamond"  # the name print.css uses
 OPTS = HtmlOptions(epub=False)
@@ -79,18 +79,21 @@ PROOF = PressOptions()
 
 
 def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
-    """(position of the block, character) for each character the book face cannot draw."""
-    have = charset()
+    """(position of the block, character) for each character the print edition's faces cannot
+    draw: the book face for text, the code face (then the book face) for code."""
+    have, code = charset(), code_charset()
     found: list[tuple[SourcePos, str]] = []
     for ch in doc.chapters:
-        texts = [(ch.pos, ch.meta.title + ch.meta.subtitle + " ".join(c.name for c in ch.meta.contributors))]
+        texts = [(ch.pos, ch.meta.title + ch.meta.subtitle + " ".join(c.name for c in ch.meta.contributors), "")]
         for block in ch.blocks:
             pos = getattr(block, "pos", ch.pos)
-            texts.append((pos, "".join(i.text for i in iter_block_inlines(block) if isinstance(i, (Text, Code)))))
-        for pos, text in texts:
-            for c in sorted(set(text)):
-                if ord(c) not in have and ord(c) not in DRAWN_AS_NOTHING:
-                    found.append((pos, c))
+            inlines = list(iter_block_inlines(block))
+            texts.append((pos, "".join(i.text for i in inlines if isinstance(i, Text)),
+                          "".join(i.text for i in inlines if isinstance(i, Code))
+                          + "".join(b.text for b in iter_blocks((block,)) if isinstance(b, CodeBlock))))
+        for pos, text, code_text in texts:
+            chars = {c for c in text if ord(c) not in have} | {c for c in code_text if ord(c) not in code}
+            found.extend((pos, c) for c in sorted(chars) if ord(c) not in DRAWN_AS_NOTHING)
     return found
 
 
@@ -193,8 +196,8 @@ def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
 def section_setup(doc: Document, parts: PrintParts, styles_dir: Path) -> sections.Setup:
     """What the layout of every section of the book shares."""
     # The images the model names, and no other file of the manuscript folder.
-    roots = (styles_dir, font_dir(), *(Path(p) for p in images(doc).values()))
-    return sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + page_css(doc.meta.trim),
+    roots = (styles_dir, *font_dirs(), *(Path(p) for p in images(doc).values()))
+    return sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim),
                           str(styles_dir / "print.css"), tuple(str(p) for p in roots),
                           doc.meta.identifier.encode(), PDF_VARIANT)
 
@@ -241,7 +244,7 @@ def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
 def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write: bool) -> PrintResult:
     """The whole book as one WeasyPrint document: the path of the printer profiles."""
     # The images the model names, and no other file of the manuscript folder.
-    fetcher = LocalFetcher([styles_dir, font_dir(), *press.tool_files, *(Path(p) for p in images(doc).values())])
+    fetcher = LocalFetcher([styles_dir, *font_dirs(), *press.tool_files, *(Path(p) for p in images(doc).values())])
     capture = sections.LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
@@ -259,7 +262,7 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
             fonts = FontConfiguration()
             profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
             stylesheets = [
-                weasyprint.CSS(string=font_face_css(FAMILY) + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
+                weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
                 weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
                                url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
