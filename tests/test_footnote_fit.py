@@ -1,4 +1,4 @@
-"""Notes on the page of their call in the first layout (footnote_fit.install), where WeasyPrint
+"""Notes on the page of their call in the first layout (the patch KEEP_NOTES_WITH_CALLS), where WeasyPrint
 as shipped moves a note to the next page so that a later paragraph keeps two lines at the foot.
 
 The fixture is six paragraphs of the benchmark's book in which WeasyPrint 70 does just that
@@ -20,9 +20,9 @@ from pipeline.build import STYLES_DIR
 from pipeline.cli import main
 from pipeline.diagnostics import Collector
 from pipeline.fetcher import LocalFetcher
-from pipeline.fonts import font_dir
+from pipeline.fonts import font_dirs
 from pipeline.load import load_normalised
-from pipeline.render import footnote_fit, pdf
+from pipeline.render import footnote_fit, pdf, weasyprint_patches
 
 from conftest import FIXTURES
 
@@ -33,7 +33,7 @@ def first_layout() -> Any:
     """The fixture through WeasyPrint once, with our HTML and CSS and no page-break fixes."""
     doc = load_normalised(PUSHED, Collector())
     fonts = FontConfiguration()
-    fetcher = LocalFetcher([STYLES_DIR, font_dir()])
+    fetcher = LocalFetcher([STYLES_DIR, *font_dirs()])
     css = [weasyprint.CSS(string=pdf.font_face_css(pdf.FAMILY) + pdf.page_css(doc.meta.trim), url_fetcher=fetcher,
                           font_config=fonts),
            weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=fonts)]
@@ -41,19 +41,18 @@ def first_layout() -> Any:
         stylesheets=css, font_config=fonts)
 
 
-def test_weasyprint_as_shipped_moves_the_note(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert footnote_fit.install()
-    monkeypatch.setattr(block, "_linebox_layout", block._linebox_layout.stock)
+def test_weasyprint_as_shipped_moves_the_note() -> None:
     displaced = footnote_fit.find_displaced(first_layout().pages)
     assert [(d.note_id, d.note_page - d.call_page) for d in displaced] == [("ch01-note-2", 1)]
     assert displaced[0].culprit, "the paragraph that pushed the note out is found"
 
 
-def test_installed_layout_keeps_every_note_with_its_call() -> None:
-    assert footnote_fit.install()
-    assert footnote_fit.install(), "installing twice changes nothing"
-    assert block._linebox_layout.keeps_notes_with_calls
-    layout = first_layout()
+def test_the_patched_layout_keeps_every_note_with_its_call() -> None:
+    stock = block._linebox_layout
+    with weasyprint_patches.applied("KEEP_NOTES_WITH_CALLS"):
+        assert block._linebox_layout is not stock
+        layout = first_layout()
+    assert block._linebox_layout is stock, "WeasyPrint as shipped once the layout is done"
     assert footnote_fit.find_displaced(layout.pages) == []
 
 

@@ -14,7 +14,7 @@ import pytest
 from pipeline.chapter_size import MAX_CHAPTER_CHARS, MAX_CHAPTER_WORDS, check_chapter_sizes, words
 from pipeline.cli import main
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.render import page_refs
+from pipeline.render import weasyprint_patches
 from pipeline.sources import RawChapter, YamlBlock
 
 from conftest import FIXTURES
@@ -76,13 +76,14 @@ def test_words_counts_as_wc() -> None:
 
 
 def test_page_references_kept_until_a_page_is_added() -> None:
-    assert page_refs.install() and page_refs.install()  # idempotent
-    stock = pydyf.PDF.page_references.fget.stock  # type: ignore[attr-defined]
-    pdf = pydyf.PDF()
-    assert pdf.page_references == stock(pdf) == ()
-    for _ in range(3):
-        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
-        refs = pdf.page_references
-        assert refs == stock(pdf)
-        assert pdf.page_references is refs  # kept, not made again on every read
-    assert len(refs) == 3 and refs[0] == f"{pdf.pages['Kids'][0]} 0 R".encode()
+    with weasyprint_patches.applied("KEEP_PAGE_REFERENCES", "KEEP_PAGE_REFERENCES"):  # re-entrant
+        stock = weasyprint_patches.stock("KEEP_PAGE_REFERENCES").fget
+        pdf = pydyf.PDF()
+        assert pdf.page_references == stock(pdf) == ()
+        for _ in range(3):
+            pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+            refs = pdf.page_references
+            assert refs == stock(pdf)
+            assert pdf.page_references is refs  # kept, not made again on every read
+        assert len(refs) == 3 and refs[0] == f"{pdf.pages['Kids'][0]} 0 R".encode()
+    assert pydyf.PDF.__dict__["page_references"].fget is stock

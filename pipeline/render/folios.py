@@ -19,36 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_KEPT = "pipeline_margin_state"  # the PageBox attribute holding (layout context, page state)
-_keeping = False  # only while a section that will be renumbered is laid out: the context is large
+from pipeline.render import weasyprint_patches
 
 
 @contextmanager
 def keeping_state() -> Iterator[None]:
-    """Within it, WeasyPrint keeps each page's layout context and counter state with the page."""
-    global _keeping
-    _install()
-    _keeping = True
-    try:
+    """Within it, WeasyPrint keeps each page's layout context and counter state with the page
+    (the patch KEEP_MARGIN_STATE: only there, as the context is large)."""
+    with weasyprint_patches.applied("KEEP_MARGIN_STATE"):
         yield
-    finally:
-        _keeping = False
-
-
-def _install() -> None:
-    from weasyprint import layout
-
-    if getattr(layout.make_margin_boxes, "keeps_state", False):
-        return
-    stock = layout.make_margin_boxes
-
-    def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
-        if _keeping:
-            setattr(page, _KEPT, (context, state))
-        return stock(context, page, state)
-
-    make_margin_boxes.keeps_state = True  # type: ignore[attr-defined]
-    layout.make_margin_boxes = make_margin_boxes
 
 
 def renumber(pages: list[Any], shift: int) -> None:
@@ -62,7 +41,7 @@ def renumber(pages: list[Any], shift: int) -> None:
         return
     for number, page in enumerate(pages, 1):
         box = page._page_box
-        context, state = getattr(box, _KEPT)
+        context, state = getattr(box, weasyprint_patches.MARGIN_STATE)
         quote_depth, counters, scopes, groups = copy.deepcopy(state)
         counters["page"] = [value + shift for value in counters["page"]]
         context.current_page = number  # running heads (string-set) are looked up by it

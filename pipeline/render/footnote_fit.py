@@ -5,9 +5,9 @@ page to the next one so that one more line of a later paragraph fits (the
 "report footnotes" step of `weasyprint.layout.block._linebox_layout`). A book
 must not do that. Two defences:
 
-- `install()` turns that step off in WeasyPrint's layout (version-pinned: it
-  rewrites the one line that decides it), so the ordinary orphans and widows
-  rules move the later paragraph's lines instead, in the first layout;
+- the patch KEEP_NOTES_WITH_CALLS (render/weasyprint_patches.py) turns that
+  step off in WeasyPrint's layout, so the ordinary orphans and widows rules
+  move the later paragraph's lines instead, in the first layout;
 - after a layout we still find each note set on another page than its call,
   and ask for a page break before the paragraph that pushed it out (the last
   one on the call's page); the next layout then keeps call and note together.
@@ -17,7 +17,6 @@ must not do that. Two defences:
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -91,30 +90,3 @@ def find_displaced(pages: list[Any]) -> list[Displaced]:
 
 def break_rules(displaced: list[Displaced]) -> list[str]:
     return [f"{d.culprit} {{ break-before: page; }}" for d in displaced if d.culprit]
-
-
-# The line of WeasyPrint 70's _linebox_layout that decides to defer a page's footnotes so that
-# a paragraph reaching the foot of the page keeps its orphans there.
-_REPORT_STEP = "report = not context.in_column and can_break_now and not could_break_before"
-
-
-def install() -> bool:
-    """Lays out without deferring notes for orphans (see the module's docstring); True when in
-    effect. Idempotent; leaves WeasyPrint as it is if the line is not found exactly once."""
-    from weasyprint.layout import block
-
-    if getattr(block._linebox_layout, "keeps_notes_with_calls", False):
-        return True
-    lines, first = inspect.getsourcelines(block._linebox_layout)
-    source = "".join(lines)
-    if source.count(_REPORT_STEP) != 1:
-        return False
-    namespace: dict[str, Any] = {}
-    # Compiled at its own lines of block.py, so that tracebacks point at WeasyPrint's source.
-    patched_source = "\n" * (first - 1) + source.replace(_REPORT_STEP, "report = False")
-    exec(compile(patched_source, block.__file__, "exec"), block.__dict__, namespace)
-    patched = namespace["_linebox_layout"]
-    patched.keeps_notes_with_calls = True
-    patched.stock = block._linebox_layout  # for tests that compare with WeasyPrint as shipped
-    block._linebox_layout = patched
-    return True

@@ -15,13 +15,12 @@ same in the HTML and in the laid-out lines whatever the line breaks. The cuts ar
 page breaks that keep notes with their calls (`fixes`, CSS), in a comment of that CSS, so that
 a section laid out again from the cache gets its cuts back with its breaks.
 
-`install()` patches one line of WeasyPrint (see _UP_TO_DATE), so that the pages after the text
-that hold only such pieces are kept when the whole book is laid out in more than one pass.
+The patch KEEP_NOTE_PAGES (render/weasyprint_patches.py) keeps the pages after the text that
+hold only such pieces when the whole book is laid out in more than one pass.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 from copy import deepcopy
@@ -361,34 +360,3 @@ def plan(pages: list[Any], fixes: str) -> str:
         new = kept + [rest[s].start for s in _starts(rest, room, pieces[0].area.max_height - TOLERANCE_PX)]
         cuts[note_id] = sorted({c for c in new if c > 0})
     return with_cuts(fixes, cuts)
-
-
-# WeasyPrint 70's make_all_pages, on a page that a later pass of the layout does not make again
-# (the passes that put the contents' page numbers in), forgets the notes moved on from it to
-# the next page: the pages after the text that hold only notes are dropped, and the notes with
-# them (the end of a long note at a book's end, or a last note moved overleaf). Up to date, the
-# page ends as it did in the pass before, so the pages that pass made after it still follow.
-_UP_TO_DATE = "            reported_footnotes = None\n            yield pages[i]\n"
-_KEEPING = "            reported_footnotes = i + 1 < len(pages) or None\n            yield pages[i]\n"
-
-
-def install() -> None:
-    """Idempotent. Raises if WeasyPrint's code is not the code this patch was written for."""
-    from weasyprint import layout
-    from weasyprint.layout import page
-
-    if getattr(layout.make_all_pages, "keeps_note_pages", False):
-        return
-    lines, first = inspect.getsourcelines(page.make_all_pages)
-    source = "".join(lines)
-    if source.count(_UP_TO_DATE) != 1:
-        raise RuntimeError("weasyprint.layout.page.make_all_pages is not the code that pipeline/render/"
-                           "note_split.py patches (WeasyPrint 70.0): check the patch against this version")
-    namespace: dict[str, Any] = {}
-    # Compiled at its own lines of page.py, so that tracebacks point at WeasyPrint's source.
-    exec(compile("\n" * (first - 1) + source.replace(_UP_TO_DATE, _KEEPING), page.__file__, "exec"),
-         page.__dict__, namespace)
-    patched = namespace["make_all_pages"]
-    patched.keeps_note_pages = True
-    patched.stock = page.make_all_pages  # for tests that compare with WeasyPrint as shipped
-    page.make_all_pages = layout.make_all_pages = patched

@@ -28,9 +28,8 @@ from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, code_charset, code_face_css, font_dirs, font_face_css, font_files
 from pipeline.model import Code, CodeBlock, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import credits, footnote_fit, html, note_split, page_refs
+from pipeline.render import credits, html, note_split, weasyprint_patches
 from pipeline.render import pdf_sections as sections
-from pipeline.render import line_fit
 from pipeline.render.footnote_fit import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
@@ -250,49 +249,46 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     logger.addHandler(capture)
     source = print_html(doc)
     fixes = ""
-    footnote_fit.install()
-    note_split.install()  # else a long note's last pages may be dropped
-    line_fit.install()  # no word broken off a line's start by the space that ends a text run
-    page_refs.install()  # else writing the tags takes time quadratic in the pages
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0
-    try:
-        while True:
-            # @font-face rules only take effect through a FontConfiguration shared with the render.
-            fonts = FontConfiguration()
-            profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
-            stylesheets = [
-                weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
-                               url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
-            ]
-            document = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(styles_dir) + "/",
-                                       url_fetcher=fetcher).render(
-                stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
-            # The gutter depends on the page count: if the count asks for a wider one, lay out
-            # again from scratch (page breaks chosen for the old measure no longer apply).
-            needed = press.min_inner_mm(len(document.pages))
-            if page_css(doc.meta.trim, needed) != page_css(doc.meta.trim, inner) and gutter_changes < 2:
-                inner, fixes, footnote_rounds, gutter_changes = needed, "", 0, gutter_changes + 1
-                continue
-            displaced = find_displaced(document.pages)
-            new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
-            if (cut == fixes and not new) or footnote_rounds >= MAX_LAYOUTS - 1:
-                break
-            fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
-            footnote_rounds += 1
-        # Every profile gets page labels and link descriptions; a print profile may choose another
-        # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
-        facts = layout_facts(document.pages, displaced)
-        finish = chain(page_labels_finisher(first_body_page([p.kind for p in facts.pages]), len(document.pages)),
-                       link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
-        options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),
-                   **dict(press.pdf_options)}
-        pdf = document.write_pdf(finisher=finish, **options) if write else b""
-    finally:
-        logger.removeHandler(capture)
+    with weasyprint_patches.applied():  # WeasyPrint as this pipeline lays out (see that module)
+        try:
+            while True:
+                # @font-face rules only take effect through a FontConfiguration shared with the render.
+                fonts = FontConfiguration()
+                profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
+                stylesheets = [
+                    weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
+                                   url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
+                ]
+                document = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(styles_dir) + "/",
+                                           url_fetcher=fetcher).render(
+                    stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
+                # The gutter depends on the page count: if the count asks for a wider one, lay out
+                # again from scratch (page breaks chosen for the old measure no longer apply).
+                needed = press.min_inner_mm(len(document.pages))
+                if page_css(doc.meta.trim, needed) != page_css(doc.meta.trim, inner) and gutter_changes < 2:
+                    inner, fixes, footnote_rounds, gutter_changes = needed, "", 0, gutter_changes + 1
+                    continue
+                displaced = find_displaced(document.pages)
+                new = [rule for rule in break_rules(displaced) if rule not in fixes]
+                cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
+                if (cut == fixes and not new) or footnote_rounds >= MAX_LAYOUTS - 1:
+                    break
+                fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
+                footnote_rounds += 1
+            # Every profile gets page labels and link descriptions; a print profile may choose another
+            # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
+            facts = layout_facts(document.pages, displaced)
+            finish = chain(page_labels_finisher(first_body_page([p.kind for p in facts.pages]), len(document.pages)),
+                           link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
+            options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),
+                       **dict(press.pdf_options)}
+            pdf = document.write_pdf(finisher=finish, **options) if write else b""
+        finally:
+            logger.removeHandler(capture)
     # A character the font lacks is reported against the manuscript (missing_glyphs), not as
     # WeasyPrint's own message, which names no file or line.
     warnings = [m for m in capture.messages if ".notdef" not in m]

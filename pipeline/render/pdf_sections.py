@@ -122,10 +122,9 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
-    from pipeline.render import folios, note_split, page_refs
-    from pipeline.render.footnote_fit import break_rules, find_displaced, install
+    from pipeline.render import folios, note_split, weasyprint_patches
+    from pipeline.render.footnote_fit import break_rules, find_displaced
     from pipeline.render.layout_facts import layout_facts
-    from pipeline.render import line_fit
 
     fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
     capture = LogCapture()
@@ -133,42 +132,39 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
-    install()
-    note_split.install()  # else a long note's last pages may be dropped
-    line_fit.install()  # no word broken off a line's start by the space that ends a text run
-    page_refs.install()  # else writing a long chapter's tags takes time quadratic in its pages
-    try:
-        # Known fixes are where an earlier search ended: one layout gives what that search gave,
-        # even when it stopped at MAX_LAYOUTS with a note still displaced.
-        for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
-            # @font-face rules only take effect through a FontConfiguration shared with the render.
-            fonts = FontConfiguration()
-            stylesheets = [
-                weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
-                weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
-            ]
-            html = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(Path(setup.print_css).parent) + "/",
-                                   url_fetcher=fetcher)
-            if first_folio is None:
-                document = html.render(stylesheets=stylesheets, font_config=fonts)
-            else:
-                with folios.keeping_state():
+    with weasyprint_patches.applied():  # WeasyPrint as this pipeline lays out (see that module)
+        try:
+            # Known fixes are where an earlier search ended: one layout gives what that search gave,
+            # even when it stopped at MAX_LAYOUTS with a note still displaced.
+            for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
+                # @font-face rules only take effect through a FontConfiguration shared with the render.
+                fonts = FontConfiguration()
+                stylesheets = [
+                    weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
+                    weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
+                ]
+                html = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(Path(setup.print_css).parent) + "/",
+                                       url_fetcher=fetcher)
+                if first_folio is None:
                     document = html.render(stylesheets=stylesheets, font_config=fonts)
-            displaced = find_displaced(document.pages)
-            new = [rule for rule in break_rules(displaced) if rule not in fixes]
-            cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
-            if cut == fixes and not new:
-                break
-            fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
-        if first_folio is not None:
-            folio = first_folio(len(document.pages))
-            folios.renumber(document.pages, folio - section.first_folio)
-            section = Section(section.name, section.body, folio)
-        # No finisher: page labels and link descriptions are the merged book's (pdf_merge).
-        pdf = document.write_pdf(pdf_variant=setup.pdf_variant, pdf_tags=True, pdf_identifier=setup.identifier)
-    finally:
-        logger.removeHandler(capture)
+                else:
+                    with folios.keeping_state():
+                        document = html.render(stylesheets=stylesheets, font_config=fonts)
+                displaced = find_displaced(document.pages)
+                new = [rule for rule in break_rules(displaced) if rule not in fixes]
+                cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
+                if cut == fixes and not new:
+                    break
+                fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
+            if first_folio is not None:
+                folio = first_folio(len(document.pages))
+                folios.renumber(document.pages, folio - section.first_folio)
+                section = Section(section.name, section.body, folio)
+            # No finisher: page labels and link descriptions are the merged book's (pdf_merge).
+            pdf = document.write_pdf(pdf_variant=setup.pdf_variant, pdf_tags=True, pdf_identifier=setup.identifier)
+        finally:
+            logger.removeHandler(capture)
     anchors = tuple((name, i) for i, page in enumerate(document.pages) for name in page.anchors)
     # A character the font lacks is reported against the manuscript, not as WeasyPrint's message.
     warnings = tuple(m for m in capture.messages if ".notdef" not in m)
