@@ -56,7 +56,8 @@ def metadata_note(root: Path) -> str:
     folder = manuscript_folder(root)
     if folder == root and (not root.is_dir() or (root / BOOK_FILE).exists()):
         return ""
-    from pipeline.sources import display_path, md_files
+    from pipeline.diagnostics import display_path
+    from pipeline.sources import md_files
 
     if folder != root:
         return (f"{display_path(root)} alone: the book's title and details come from its front matter "

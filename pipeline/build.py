@@ -243,7 +243,6 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
             cover_job: CoverJob | None) -> tuple[BuildResult, dict[Path, bytes]]:
     from pipeline.pagemap import PageMap
     from pipeline.print_profiles import PROFILES
-    from pipeline.sources import display_path
     from pipeline.render.epub import page_list_mismatches, render_epub
 
     root, out, styles_dir = manuscript_folder(plan.manuscript), plan.out, plan.styles_dir
@@ -284,7 +283,7 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
                                              _remembered_deflate(cache), section)
     if printed:
         for message in printed.warnings:
-            diags.warning(SourcePos(display_path(styles_dir / "print.css")), f"layout: {message}")
+            diags.warning(SourcePos(str((styles_dir / "print.css").resolve())), f"layout: {message}")
         for pos, char in printed.missing_glyphs:
             diags.warning(pos, f"'{char}' (U+{ord(char):04X}) is not in the book's font, EB Garamond: "
                                "the PDF would show an empty box; replace it or choose another character")

@@ -40,7 +40,8 @@ class BuildPlan:
 
     def settings(self) -> str:
         """What of the plan, beyond the files read, decides the bytes written and the messages
-        (a part of the whole-build key). Diagnostics name files as seen from the working folder,
-        so where the book and the shell are count too. jobs and use_cache change neither."""
+        (a part of the whole-build key). Diagnostics name files relative to the manuscript folder
+        (pipeline.diagnostics), so where the shell stands does not count; jobs and use_cache
+        change neither."""
         return (f"only={self.outputs.value};profile={self.profile};strict={self.strict};"
-                f"root={self.manuscript.resolve()};cwd={Path.cwd()}")
+                f"root={self.manuscript.resolve()}")

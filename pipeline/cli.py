@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pipeline import __version__
-from pipeline.bookless import metadata_note
+from pipeline.bookless import manuscript_folder, metadata_note
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
 from pipeline.print_profiles import PROFILES
 
@@ -122,9 +122,12 @@ def _progress(enabled: bool) -> Callable[[str], None]:
     return show
 
 
-def _report(diagnostics: Iterable[Diagnostic]) -> None:
+def _report(diagnostics: Iterable[Diagnostic], manuscript: Path) -> None:
+    """Each problem at its place, its file named as the shell names it (positions name files
+    relative to the manuscript folder: pipeline.diagnostics)."""
+    folder = manuscript_folder(manuscript)
     for d in diagnostics:
-        print(d, file=sys.stderr)
+        print(d.shown(folder), file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -159,14 +162,14 @@ def _run(args: argparse.Namespace) -> int:
         except ManuscriptError as exc:
             if tty:
                 print("\r\033[K", end="", file=sys.stderr)
-            _report(exc.diagnostics)
+            _report(exc.diagnostics, args.dir)
             errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
             print(f"{errors} error(s): nothing was written; fix them and build again", file=sys.stderr)
             return EXIT_MANUSCRIPT
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
         say_note()
-        _report(list(result.warnings))
+        _report(list(result.warnings), args.dir)
         # The preflight summary: always for a printer's profile (a cover was built), else at a
         # terminal only, so that a proof build stays quiet when all is well.
         if result.preflight and not args.quiet and (tty or result.cover):
@@ -183,7 +186,7 @@ def _run(args: argparse.Namespace) -> int:
     doc = load_normalised(args.dir, diags)
     if getattr(args, "strict", False):
         diags.promote_warnings()
-    _report(sorted(diags.items, key=lambda d: (d.pos, d.message)))
+    _report(sorted(diags.items, key=lambda d: (d.pos, d.message)), args.dir)
     if diags.has_errors:
         errors = sum(d.severity is Severity.ERROR for d in diags.items)
         print(f"{errors} error(s), {len(diags.items) - errors} warning(s): fix the errors and run again",

@@ -1,7 +1,14 @@
-"""Positions in the manuscript and the problems reported against them."""
+"""Positions in the manuscript and the problems reported against them.
+
+A position names its file relative to the manuscript folder ("chapter-1.md", "book.yaml"), or
+by its absolute path for a file outside it (the pipeline's style sheet): what the model and the
+cache keep does not depend on where the shell stands. Only `Diagnostic.shown` (the CLI, the web
+page) turns it into a path for the terminal, relative to the working folder.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -38,6 +45,23 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return f"{self.pos}: {self.severity.value}: {self.message}"
+
+    def shown(self, folder: Path | None) -> str:
+        """PATH:LINE:COL: severity: message, the path as the editor's shell names it."""
+        path = self.pos.path
+        if path and (folder is not None or os.path.isabs(path)):
+            path = display_path(Path(path) if folder is None else folder / path)
+        return f"{SourcePos(path, self.pos.line, self.pos.col)}: {self.severity.value}: {self.message}"
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when it can be. A link is named as itself, not
+    as what it points at (that may be outside, and is not the editor's name)."""
+    absolute = Path(os.path.abspath(path))
+    for cwd in (Path(os.getcwd()), Path.cwd().resolve()):
+        if absolute.is_relative_to(cwd):
+            return str(absolute.relative_to(cwd))
+    return str(path)
 
 
 class ManuscriptError(Exception):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pipeline.meta import slugify
-from pipeline.sources import display_path
+from pipeline.diagnostics import display_path
 
 EXIT_OK, EXIT_REFUSED = 0, 2
 

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.bookless import BOOK_FILE, manuscript_folder
 from pipeline.cache import Cache, digest
 from pipeline.cache_entries import FrontMatter
-from pipeline.diagnostics import Collector, SourcePos
+from pipeline.diagnostics import Collector, SourcePos, display_path
 from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
 from pipeline.yaml_help import cut_at_comment, explain, text_starts
 
@@ -94,20 +94,20 @@ class RawManuscript:
     book_from: str = ""
 
 
-def display_path(path: Path) -> str:
-    """Paths in diagnostics are relative to the working directory when they can be. A link is
-    named as itself, not as what it points at (that may be outside, and is not the editor's name)."""
+def in_folder(path: Path, folder: Path) -> str:
+    """How a position names a file: relative to the manuscript folder (POSIX), or absolute
+    when outside it (pipeline.diagnostics)."""
     absolute = Path(os.path.abspath(path))
-    for cwd in (Path(os.getcwd()), Path.cwd().resolve()):
-        if absolute.is_relative_to(cwd):
-            return str(absolute.relative_to(cwd))
-    return str(path)
+    for root in (Path(os.path.abspath(folder)), folder.resolve()):
+        if absolute.is_relative_to(root):
+            return absolute.relative_to(root).as_posix()
+    return str(absolute)
 
 
 def read_text(path: Path, diags: Collector, root: Path | None = None) -> str | None:
     """Decode UTF-8 (BOM allowed), normalise line ends; report bad bytes by line. Only a
     regular file inside `root` (the manuscript folder; default: the file's own folder) is read."""
-    rel = display_path(path)
+    rel = in_folder(path, root if root is not None else path.parent)
     try:
         raw = read_inside(path, root if root is not None else path.parent)
     except Refused as exc:
@@ -291,7 +291,7 @@ def _chapter_paths(root: Path, book: YamlBlock, diags: Collector) -> list[Path]:
 def _read_chapters(root: Path, paths: list[Path], diags: Collector, cache: Cache | None) -> list[RawChapter]:
     chapters = []
     for path in paths:
-        rel = display_path(path)
+        rel = in_folder(path, root)
         text = read_text(path, diags, root)
         split = split_front_matter(text, rel, diags, cache) if text is not None else None
         if split is not None:
@@ -305,14 +305,14 @@ def read_manuscript(root: Path, diags: Collector, cache: Cache | None = None) ->
     `root` is the manuscript folder, or one .md file: a book of that chapter alone."""
     folder = manuscript_folder(root)
     if folder == root and not root.is_dir():
-        diags.error(SourcePos(display_path(root)), "not a folder or a .md file; give the manuscript folder "
+        diags.error(SourcePos(str(root.absolute())), "not a folder or a .md file; give the manuscript folder "
                                                    "that holds book.yaml and the chapters, or one chapter file")
         return None
     book_path = folder / BOOK_FILE
     if folder != root or not book_path.exists():
         return _without_book(folder, [root] if folder != root else md_files(folder), diags, cache)
     text = read_text(book_path, diags, root)
-    book_pos = SourcePos(display_path(book_path), 1, 1)
+    book_pos = SourcePos(BOOK_FILE, 1, 1)
     book = parse_yaml(text, book_pos, diags, cache) if text is not None else None
     if book is None:  # reported; the chapters are still read, so that their problems are reported too
         book = YamlBlock({}, {}, {}, book_pos, broken=True)
@@ -327,12 +327,12 @@ def _without_book(folder: Path, paths: list[Path], diags: Collector, cache: Cach
     book's keys of it). A first chapter that cannot be read leaves the book empty: its
     problems are already reported, and a missing title would only repeat them."""
     if not paths:
-        diags.error(SourcePos(display_path(folder / BOOK_FILE)),
+        diags.error(SourcePos(BOOK_FILE),
                     "book.yaml not found, and no .md chapter files either: create book.yaml with at least "
                     "'title: ...' and add the chapters beside it, or start a new book with `pipeline new DIR`")
         return None
     chapters = _read_chapters(folder, paths, diags, cache)
-    first = display_path(paths[0])
+    first = in_folder(paths[0], folder)
     if chapters and chapters[0].path == paths[0]:
         book = chapters[0].front
     else:

@@ -267,3 +267,26 @@ def test_every_entry_is_declared_in_one_module_with_a_kind_of_its_own() -> None:
     with pytest.raises(TypeError):
         entry_key(cache_entries.PdfPages("context", {"not": "an input"}))  # type: ignore[arg-type]
     assert entry_key(cache_entries.PdfPages("a", "b")) != entry_key(cache_entries.PdfPages("ab", ""))
+
+
+def test_a_build_from_another_working_folder_is_a_cache_hit_told_from_there(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Positions name files relative to the manuscript folder (issue 14): the whole-build key
+    holds no working folder, and only the CLI names the files as the shell does."""
+    from pipeline.cli import main
+
+    chapter = book / "ch03.md"
+    chapter.write_text(chapter.read_text() + "\n[^unused]: A note nobody calls.\n")
+    first = build(BuildPlan(book, tmp_path / "out", outputs=Outputs.EPUB))
+    (warning,) = [d for d in first.warnings if "never called" in d.message]
+    assert warning.pos.path == "ch03.md"
+    messages: list[str] = []
+    monkeypatch.chdir(book)
+    again = build(BuildPlan(Path("."), tmp_path / "out", outputs=Outputs.EPUB), progress=messages.append)
+    assert messages == ["nothing changed: outputs from the cache"]
+    assert again.warnings == first.warnings
+    for cwd, shown in ((book, "ch03.md"), (tmp_path, "book/ch03.md"), (book / "images", str(book / "ch03.md"))):
+        cwd.mkdir(exist_ok=True)
+        monkeypatch.chdir(cwd)
+        assert main(["build", str(book), "-o", str(tmp_path / "out"), "--only", "epub"]) == 0
+        assert f"{shown}:{warning.pos.line}:{warning.pos.col}: warning: " in capsys.readouterr().err

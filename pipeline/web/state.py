@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.diagnostics import Collector, ManuscriptError
+from pipeline.bookless import manuscript_folder
+from pipeline.diagnostics import Collector, ManuscriptError, Severity
 from pipeline.web.pages import PageImages, prune
 from pipeline.web.snapshot import Book, read_build
 
@@ -133,8 +134,8 @@ class BookState:
                                progress=lambda stage: self._set(building=stage, status=f"Rebuilding: {stage}…"))
                 book = read_build(self.out, result.pdf.stem)
             except ManuscriptError as exc:
-                lines = tuple(str(d) for d in exc.diagnostics)
-                errors = sum(": error: " in x for x in lines)
+                lines = tuple(d.shown(manuscript_folder(self.root)) for d in exc.diagnostics)
+                errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
                 self.log("\n".join(lines) + f"\n{errors} error(s): the page shows them beside the last good build; "
                                              "fix them and save")
                 return self._set(errors=lines, building="", seconds=time.monotonic() - started,
@@ -146,7 +147,7 @@ class BookState:
                 return self._set(errors=(line,), building="", seconds=time.monotonic() - started,
                                  status=f"Build failed at {time.strftime('%H:%M:%S')}: internal error")
             seconds = time.monotonic() - started
-            warnings = tuple(str(d) for d in result.warnings)
+            warnings = tuple(d.shown(manuscript_folder(self.root)) for d in result.warnings)
             if warnings:
                 self.log("\n".join(warnings))
             self._show(book, seconds, warnings)
