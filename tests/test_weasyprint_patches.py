@@ -102,3 +102,19 @@ def test_after_a_build_weasyprint_is_as_shipped(tiny: Path, tmp_path: Path) -> N
     assert main(["build", str(tiny), "-o", str(tmp_path), "--only", "pdf", "--no-cache", "-j", "1"]) == 0
     assert {name: _there(patch) for name, patch in patches.PATCHES.items()} == before
     assert not any(patches._in_use.values())
+
+
+def test_a_build_leaves_no_font_files_in_the_temporary_folder(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint writes each @font-face font into a folder of its own under the temporary
+    folder, removed only when garbage-collected: a build left one per layout in /tmp."""
+    import tempfile
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))  # the cover's worker process
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))  # this process
+    assert main(["build", str(tiny), "-o", str(tmp_path / "out"), "--profile", "kdp", "--no-cache"]) == 0
+    assert main(["build", str(tiny), "-o", str(tmp_path / "proof"), "--no-cache", "-j", "2"]) == 0
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == 2  # the book and its cover
+    assert sorted(p.name for p in temporary.iterdir() if p.name.startswith("weasyprint-")) == []

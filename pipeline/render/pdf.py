@@ -14,12 +14,12 @@ descriptions, page map and preflight facts (layout_facts).
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.cache import Cache
 from pipeline.chapter_index import images
@@ -251,11 +251,12 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     fixes = ""
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0
-    with weasyprint_patches.applied():  # WeasyPrint as this pipeline lays out (see that module)
+    # WeasyPrint as this pipeline lays out (see that module), its font files removed after.
+    with weasyprint_patches.applied(), ExitStack() as font_configs:
         try:
             while True:
                 # @font-face rules only take effect through a FontConfiguration shared with the render.
-                fonts = FontConfiguration()
+                fonts = font_configs.enter_context(weasyprint_patches.font_configuration())
                 profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
                 stylesheets = [
                     weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),

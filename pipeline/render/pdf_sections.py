@@ -23,6 +23,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -119,7 +120,6 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     """lay_out; given `first_folio` (page count -> first folio), the section is laid out from a
     provisional folio and numbered from the one first_folio gives once its page count is known."""
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
     from pipeline.fetcher import LocalFetcher
     from pipeline.render import folios, note_split, weasyprint_patches
@@ -132,13 +132,14 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     logger.addHandler(capture)
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
-    with weasyprint_patches.applied():  # WeasyPrint as this pipeline lays out (see that module)
+    # WeasyPrint as this pipeline lays out (see that module), its font files removed after.
+    with weasyprint_patches.applied(), ExitStack() as font_configs:
         try:
             # Known fixes are where an earlier search ended: one layout gives what that search gave,
             # even when it stopped at MAX_LAYOUTS with a note still displaced.
             for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
                 # @font-face rules only take effect through a FontConfiguration shared with the render.
-                fonts = FontConfiguration()
+                fonts = font_configs.enter_context(weasyprint_patches.font_configuration())
                 stylesheets = [
                     weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
                     weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),

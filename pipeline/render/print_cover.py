@@ -13,15 +13,16 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import REGULAR, font_dir, font_face_css
 from pipeline.model import BookMeta
 from pipeline.print_profiles import (BLEED_IN, CMYK_PROFILE, MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, SPINE_CLEARANCE_IN,
                                      Profile, spine_has_text, spine_width_in)
+from pipeline.render import weasyprint_patches
 from pipeline.render.cover import _advance_em, break_title
 from pipeline.render.press import finisher
 
@@ -133,9 +134,13 @@ def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool, marks_in: float = 0
 
 
 def render_print_cover(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path) -> bytes:
+    with weasyprint_patches.font_configuration() as fonts:  # its font files removed after
+        return _render(meta, pages, profile, styles_dir, fonts)
+
+
+def _render(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path, fonts: Any) -> bytes:
     g = geometry(meta, pages)
     fetcher = LocalFetcher([styles_dir, font_dir(), *((CMYK_PROFILE,) if profile.cmyk else ())])
-    fonts = FontConfiguration()
     profiles: dict = {}  # type: ignore[type-arg]
     options: dict = {}  # type: ignore[type-arg]
     stylesheets = [weasyprint.CSS(string=scaled_css((styles_dir / "print-cover.css").read_text(encoding="utf-8"),

@@ -36,6 +36,7 @@ The patches, each with the upstream change that would remove it:
 from __future__ import annotations
 
 import inspect
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,6 +187,28 @@ PATCHES: dict[str, Patch] = {p.name: p for p in (
     Patch("KEEP_MARGIN_STATE", _layout, "make_margin_boxes", _keep_margin_state),
 )}
 LAYOUT = ("KEEP_NOTES_WITH_CALLS", "KEEP_NOTE_PAGES", "KEEP_FIRST_WORDS", "KEEP_PAGE_REFERENCES")
+
+@contextmanager
+def font_configuration() -> Iterator[Any]:
+    """A WeasyPrint FontConfiguration whose folder of @font-face files is removed when the
+    layout is done. WeasyPrint writes each such font into a folder of its own under the
+    temporary folder and removes it only when the configuration is garbage-collected, which a
+    process that ends first (or pauses the collector, pipeline/gc_pause.py) never does: a
+    folder of font files was left in /tmp by every layout. Reads FontConfiguration._folder
+    (checked, as the patches are); gone when WeasyPrint gives the configuration a close()."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    if "_folder" not in FontConfiguration.__dict__:
+        raise PatchOutdated("weasyprint.text.fonts.FontConfiguration has no _folder: the clean-up in "
+                            f"pipeline/render/weasyprint_patches.py was written for {PINNED}; check it against this version")
+    fonts = FontConfiguration()
+    try:
+        yield fonts
+    finally:
+        if fonts._folder:
+            shutil.rmtree(fonts._folder, ignore_errors=True)
+            fonts._folder = None
+
 
 _lock = threading.RLock()
 _in_use: dict[str, int] = {}  # patch name -> layouts running with it
