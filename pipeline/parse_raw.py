@@ -51,6 +51,7 @@ class RawHtmlConverter:
         A removed element (<script>...</script>) is a frame named '!script' that takes all up to
         its closing tag and is then thrown away."""
         stack: list[tuple[str, dict[str, str], list[Inline], SourcePos]] = [("", {}, [], SourcePos(""))]
+        block_told = False
         for token in tokens:
             if stack[-1][0].startswith("!"):
                 if isinstance(token, int) and read_tag(self.stash[token] if token < len(self.stash) else "")[:2] == (
@@ -84,7 +85,14 @@ class RawHtmlConverter:
             if kind == "close" and tag not in SAFE_TAGS:
                 continue  # the end of an element refused at its start: reported there
             if tag not in INLINE_TAGS:
-                self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own")
+                if not block_told:  # the tags of one table or list in a paragraph: one problem
+                    block_told = True
+                    closed = kind != "open" or any(
+                        isinstance(t, int) and read_tag(self.stash[t] if t < len(self.stash) else "")[:2] == ("close", tag)
+                        for t in tokens[tokens.index(token) + 1:])
+                    self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own" if closed
+                                     else f"<{tag}> is never closed: end it with </{tag}> on a line of its own "
+                                          "(its text is read as a paragraph until then)")
             elif kind == "void" or tag == "br":
                 if kind != "close":
                     stack[-1][2].append(LineBreak())
@@ -211,6 +219,7 @@ class RawHtmlConverter:
                 cells.append(Cell(inlines, td.tag == "th", span("colspan"), span("rowspan"), kept.get("align", "")))
             return tuple(cells)
 
+        self._stray_table_text(el, pos)
         for part in el:
             if part.tag == "caption":
                 caption = self.inlines(part)
@@ -221,6 +230,28 @@ class RawHtmlConverter:
             elif part.tag == "tr":
                 body.append(row(part))
         return Table(tuple(head), tuple(body), caption, pos)
+
+    def _stray_table_text(self, el: etree.Element, pos: SourcePos) -> None:
+        """Text in a table but in none of its cells (or its caption) has no place in a table and
+        would be lost: most often a <table> never closed, whose block took the text after it."""
+        stray = [el.text or ""]
+        for part in el:
+            stray.append(part.tail or "")
+            if part.tag in ("thead", "tbody", "tfoot"):
+                stray += [part.text or ""] + [tr.tail or "" for tr in part]
+                rows = [tr for tr in part if tr.tag == "tr"]
+            else:
+                rows = [part] if part.tag == "tr" else []
+                if isinstance(part.tag, str) and part.tag not in ("tr", "caption", "colgroup", "col"):
+                    stray.append(part.text_content() if hasattr(part, "text_content") else "".join(part.itertext()))
+            for tr in rows:
+                stray += [tr.text or ""] + [td.tail or "" for td in tr]
+        words = " ".join(" ".join(stray).split())
+        if words:
+            at = self.loc.find(words.split()[0], advance=False) if words else pos
+            self.diags.error(at if at.line else pos,
+                             f"text inside a <table> but in none of its cells would be lost ('{words[:60]}'): "
+                             "put it in a cell, or end the table with </table> before it")
 
 
 

@@ -200,3 +200,31 @@ def test_a_note_that_calls_itself_through_another_is_an_error(tiny: Path, capsys
     code, err = run(capsys, "check", str(tiny))
     assert code == 2
     assert re.search(r"second\.md:\d+:\d+: error: footnote \[\^reference\] is called inside its own text", err), err
+
+
+def test_a_table_never_closed_in_a_note_is_one_message(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Was one error for each of its tags (<table>, <tr>, two <td>, </tr>), all saying "cannot
+    stand inside a paragraph", none saying what was wrong."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "[^3]: A note with a table:\n\n    <table>\n"
+                      "    <tr><td>one</td><td>two</td></tr>\n\n    And more text of the note.\n")
+    second.write_text(second.read_text().replace("And a second.[^2]", "And a second.[^2] A third.[^3]"))
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    line = second.read_text().splitlines().index("    <table>") + 1
+    assert errors == [f"{second}:{line}:5: error: <table> is never closed: end it with </table> on a line of its own "
+                      "(its text is read as a paragraph until then)"], err
+
+
+def test_text_that_a_table_never_closed_takes_is_not_lost_without_a_word(
+        tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unclosed <table> takes the rest of the chapter as raw HTML: its paragraphs, in none
+    of the table's cells, were dropped, and check said "no problems found"."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "\n<table>\n<tr><td>one</td></tr>\n\nThe last words of the chapter.\n")
+    code, err = run(capsys, "check", str(tiny))
+    assert code == 2
+    (error,) = [line for line in err.splitlines() if ": error: " in line]
+    assert "text inside a <table> but in none of its cells would be lost ('The last words of the chapter.')" in error
+    assert "end the table with </table> before it" in error
