@@ -86,8 +86,11 @@ $(ACE): $(ACE_DIR)/package-lock.json | test-system-packages
 check: book check-tools
 	@$(PY) -m pipeline.validate $(OUT)/$(SLUG).epub $(OUT)/$(SLUG).pdf
 
+# The tests run in TEST_JOBS worker processes (pytest-xdist; default: one per core), each with
+# its own session fixtures; TEST_JOBS=0 runs them in this process.
+TEST_JOBS ?= auto
 test: setup test-system-packages check-tools
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -n $(TEST_JOBS)
 
 # make corpus   build every real book of tests/corpus/ (EPUB, and PDF at --profile kdp), CORPUS_JOBS at
 #               a time, and hold each to epubcheck, Ace, preflight and the page list (tests/corpus/run.py;

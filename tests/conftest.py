@@ -104,3 +104,40 @@ def http_server() -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- the EPUB's typographic cover, drawn once per set of words --------------------------------
+# With the cache off, every EPUB build of the suite drew its cover again in a spawned worker
+# (an interpreter, WeasyPrint's import, a page laid out: 1.5-2 s of CPU each, most of the
+# suite's time). It depends only on its words, the styles and the fonts (cover_entry, the
+# cache's key for it), so a test process draws each cover once, with the real code, and gives
+# it to every later build, as the build cache would. tests/test_cover.py tests the worker itself.
+_COVERS: dict[object, bytes] = {}
+
+
+class _CoverDrawnOnce:
+    def __init__(self, args: tuple, styles_dir: Path) -> None:  # type: ignore[type-arg]
+        from pipeline import cover_job
+
+        self.args, self.styles_dir = args, styles_dir
+        self.key = cover_job.cover_entry(args, styles_dir)
+
+    def take(self, args: tuple) -> bytes | None:  # type: ignore[type-arg]
+        from pipeline import cover_job
+
+        if args != self.args:
+            return None
+        if self.key not in _COVERS:
+            _COVERS[self.key] = cover_job._draw(args, self.styles_dir)
+        return _COVERS[self.key]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def covers_drawn_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.module.__name__ != "test_cover":
+        from pipeline import cover_job
+
+        monkeypatch.setattr(cover_job, "CoverJob", _CoverDrawnOnce)

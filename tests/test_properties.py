@@ -35,7 +35,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 from lxml import etree
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, seed, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
@@ -683,15 +683,26 @@ def check_build(root: Path, out: Path, files: dict[str, bytes]) -> tuple[int, st
     return rc, stderr
 
 
-@SETTINGS
-@given(manuscripts())
-def test_any_manuscript_builds_or_is_refused_with_diagnostics(manuscript: Manuscript) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root, out = Path(tmp) / "manuscript", Path(tmp) / "out"
-        _write(root, manuscript.files)
-        rc, stderr = check_build(root, out, manuscript.files)
-    event(f"{'clean' if manuscript.clean else 'messy'} manuscript: exit {rc}")
-    assert rc == 0 or not manuscript.clean, f"a clean manuscript was refused:\n{stderr}"
+# The whole-build property is the suite's longest test (a build, EPUB and PDF, per example):
+# its examples are drawn in SHARDS runs of their own, each from its own fixed seed, so that
+# parallel test workers share them out. The same number of examples in all.
+SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_any_manuscript_builds_or_is_refused_with_diagnostics(shard: int) -> None:
+    @seed(shard)
+    @settings(SETTINGS, max_examples=max(EXAMPLES // SHARDS, 1), derandomize=False)
+    @given(manuscripts())
+    def builds_or_is_refused(manuscript: Manuscript) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            root, out = Path(tmp) / "manuscript", Path(tmp) / "out"
+            _write(root, manuscript.files)
+            rc, stderr = check_build(root, out, manuscript.files)
+        event(f"{'clean' if manuscript.clean else 'messy'} manuscript: exit {rc}")
+        assert rc == 0 or not manuscript.clean, f"a clean manuscript was refused:\n{stderr}"
+
+    builds_or_is_refused()
 
 
 @SETTINGS

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,33 @@ import pytest
 from conftest import ROOT, build_into
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.45, 0.7, 0.95])  # a whole build takes about 1.3 s
-def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, delay: float) -> None:
+def _kill_at(command: list[str], stage: str) -> subprocess.Popen[bytes]:
+    """Runs the build with its stderr on a terminal (so that it shows its progress) and kills
+    it as soon as it says it has begun `stage`: no guessed delay, whatever the machine's load."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=follower,
+                            env={**os.environ, "PIPELINE_CACHE": "0"})
+    os.close(follower)
+    seen = b""
+    try:
+        while stage.encode() not in seen:
+            ready, _, _ = select.select([leader], [], [], 120)
+            assert ready, f"no progress from the build in 120 s; it said: {seen!r}"
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the build ended: its terminal is gone
+                chunk = b""
+            assert chunk, f"the build ended before it began {stage!r}; it said: {seen!r}"
+            seen += chunk
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        os.close(leader)
+    return proc
+
+
+@pytest.mark.parametrize("stage", ["reading manuscript", "laying out PDF", "laying out PDF: front matter", "writing EPUB"])
+def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, stage: str) -> None:
     out = tmp_path / "out"
     old = build_into(tiny, out, "a-tiny-book")
     before = {p: p.read_bytes() for p in (old.epub, old.pdf)}
@@ -26,12 +52,7 @@ def test_killed_build_leaves_previous_files(tiny: Path, tmp_path: Path, delay: f
 
     # Without the cache: the reference build above made these very outputs, and a cache hit
     # would finish before the kill; this test is about a build killed while it works.
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(tiny), "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PIPELINE_CACHE": "0"})
-    time.sleep(delay)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc = _kill_at([sys.executable, "-m", "pipeline", "build", str(tiny), "-o", str(out)], stage)
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
     for path in before:
         # Each file is whole: the previous bytes, or (if the kill came after the rename) the new ones.
