@@ -29,7 +29,7 @@ def _quiet(fn: Callable[[Document], Document]) -> Pass:
 
 
 CHAPTER_PASSES: tuple[ChapterPass, ...] = (
-    one_title,  # a body that repeats the chapter title loses the repeat; headings start at level 2
+    one_title,  # a body that repeats the chapter title loses the repeat; headings from level 2, one step at a time
     number_chapter_notes,
     typography_chapter,
 )
