@@ -19,8 +19,8 @@ from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
 from pipeline.pagemap import NOTE_ON_TEXT
 from pipeline.render import html
-from pipeline.render.epub_pages import counted_text
-from pipeline.render.pdf import render_pdf
+from pipeline.render.epub.page_list import counted_text
+from pipeline.render.pdf.layout import render_pdf
 from pipeline.validate import run_ace, run_epubcheck
 
 from conftest import FIXTURES, Built, build_into
@@ -346,16 +346,16 @@ def test_a_page_map_that_does_not_fit_the_text_is_left_out_with_a_warning(
     words: the build says so, and the EPUB has no page list and no page claims."""
     import dataclasses
 
-    import pipeline.render.pdf
+    import pipeline.render.pdf.layout
 
-    real = pipeline.render.pdf.render_pdf
+    real = pipeline.render.pdf.layout.render_pdf
 
     def miscounted(*args, **kwargs):  # type: ignore[no-untyped-def]
         printed = real(*args, **kwargs)
         lengths = tuple((region, n + 1) for region, n in printed.page_map.lengths)
         return dataclasses.replace(printed, page_map=dataclasses.replace(printed.page_map, lengths=lengths))
 
-    monkeypatch.setattr(pipeline.render.pdf, "render_pdf", miscounted)
+    monkeypatch.setattr(pipeline.render.pdf.layout, "render_pdf", miscounted)
     assert main(["build", str(tiny), "-o", str(tmp_path)]) == 0
     assert "first.md:1:1: warning: the EPUB is built without the print edition's page list" in capsys.readouterr().err
     epub = tmp_path / "a-tiny-book.epub"
@@ -384,3 +384,20 @@ def test_ncx_carries_the_page_list_in_reading_order(anthology: Built) -> None:
     second = next(p for p in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}navPoint")
                   if p.find("n:content", ncx_ns).get("src") == "text/leblanc-darker-the-night.xhtml")
     assert pages[8] < int(second.get("playOrder")) < pages[9]
+
+
+def test_headings_go_down_one_level_at_a_time(tiny: Path, tmp_path: Path) -> None:
+    """An editor's `###` right under the chapter title, and a `####` under it, skipped levels:
+    Ace failed the EPUB (moderate heading-order). They become h2 and h3; headings written alike
+    stay alike, a later `##` is an h2 again."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace("## Only Section", "### A part\n\nText.\n\n##### Deeper\n\nText.\n\n"
+                                                 "### Another part\n\nText.\n\n## Only Section"))
+    assert main(["build", str(tiny), "-o", str(tmp_path), "--only", "epub"]) == 0
+    epub = next(tmp_path.glob("*.epub"))
+    with zipfile.ZipFile(epub) as z:
+        page = z.read("EPUB/text/second.xhtml").decode()
+    levels = [(int(m[1]), re.sub("<[^>]+>", "", m[2])) for m in re.finditer(r"<h(\d)[^>]*>(.*?)</h\1>", page)]
+    assert levels == [(1, "The Second"), (2, "A part"), (3, "Deeper"), (2, "Another part"), (2, "Only Section")]
+    report = run_ace(epub)
+    assert report.clean, report.messages
