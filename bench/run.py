@@ -96,7 +96,7 @@ def dump_print_input(src: Path, dest: Path) -> list[str]:
     WeasyPrint; returns the command that renders them with WeasyPrint alone."""
     code = (
         "import sys; from pathlib import Path; from pipeline.diagnostics import Collector;"
-        "from pipeline.load import load_normalised; from pipeline.render import pdf;"
+        "from pipeline.load import load_normalised; from pipeline.render.pdf import layout as pdf;"
         "from pipeline.build import STYLES_DIR;"
         "doc = load_normalised(Path(sys.argv[1]), Collector()); d = Path(sys.argv[2]);"
         "(d / 'book.html').write_text(pdf.print_html(doc));"

@@ -56,7 +56,7 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
     drawn = job.take(args) if job else None
     png = drawn or cache.get(entry)
     if png is None:
-        from pipeline.render.cover import render_cover_png  # WeasyPrint
+        from pipeline.render.cover.ebook import render_cover_png  # WeasyPrint
 
         png = drawn = render_cover_png(*args, styles_dir)
     if drawn:
@@ -68,7 +68,7 @@ def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
     """The EPUB's files compressed as before when their bytes are (after an edit, all but one
     chapter's)."""
     from pipeline.cache_entries import Deflated
-    from pipeline.render.epub_zip import deflate
+    from pipeline.render.epub.container import deflate
 
     return lambda data: cache.get_or_make(Deflated(digest(data)), lambda: deflate(data))
 
@@ -243,7 +243,7 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
             cover_job: CoverJob | None) -> tuple[BuildResult, dict[Path, bytes]]:
     from pipeline.pagemap import PageMap
     from pipeline.print_profiles import PROFILES
-    from pipeline.render.epub import page_list_mismatches, render_epub
+    from pipeline.render.epub.book import page_list_mismatches, render_epub
 
     root, out, styles_dir = manuscript_folder(plan.manuscript), plan.out, plan.styles_dir
     epub_path, pdf_path = out / f"{doc.meta.slug}.epub", out / f"{doc.meta.slug}.pdf"
@@ -257,9 +257,9 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
     if plan.pdf:
         # Print profiles: bleed, gutter and PDF/X (press), the cover sheet, the preflight report.
         from pipeline.preflight import preflight
-        from pipeline.render.pdf import render_pdf
-        from pipeline.render.press import press_options
-        from pipeline.render.print_cover import render_print_cover
+        from pipeline.render.pdf.layout import render_pdf
+        from pipeline.render.pdf.printer import press_options
+        from pipeline.render.cover.wrap import render_print_cover
 
         press = PROFILES[plan.profile or doc.meta.print_profile]
         progress(f"laying out PDF ({press.name})")

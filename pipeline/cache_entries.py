@@ -93,7 +93,7 @@ class PdfSection(Entry):
     """A section of the print book laid out from one first folio."""
 
     KIND = "pdf-section"
-    context: str  # pdf_sections.context_key: styles, fonts, images, the document's head
+    context: str  # render/pdf/sections.context_key: styles, fonts, images, the document's head
     body: str
     first_folio: int
 

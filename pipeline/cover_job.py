@@ -34,7 +34,7 @@ def cover_entry(args: CoverArgs, styles_dir: Path) -> Cover:
 
 def _draw(args: CoverArgs, styles_dir: Path) -> bytes:
     """In the worker: WeasyPrint is imported there, not in the build's process."""
-    from pipeline.render.cover import render_cover_png
+    from pipeline.render.cover.ebook import render_cover_png
 
     return render_cover_png(*args, styles_dir)
 

@@ -21,9 +21,9 @@ from pipeline import completeness, pdf_words
 from pipeline.diagnostics import SourcePos
 from pipeline.model import Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
-from pipeline.render.layout_facts import LayoutFacts, layout_facts
-from pipeline.render.layout_facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
-from pipeline.render.press import bleed_sides
+from pipeline.render.pdf.facts import LayoutFacts, layout_facts
+from pipeline.render.pdf.facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
+from pipeline.render.pdf.printer import bleed_sides
 
 PX_PER_PT = 4 / 3
 BOX_TOLERANCE_PT = 0.1
@@ -87,7 +87,7 @@ class Report:
         ]
 
 
-# -- layout: pages, chapters, lines (plain facts of each page: pipeline.render.layout_facts) --
+# -- layout: pages, chapters, lines (plain facts of each page: pipeline.render.pdf.facts) --
 
 
 def _chapter_of_pages(doc: Document, facts: LayoutFacts) -> list[tuple[str, str]]:

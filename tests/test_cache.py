@@ -123,7 +123,8 @@ def test_the_cache_keeps_the_most_recent_whole_books_only(tmp_path: Path) -> Non
 
 def test_an_epub_edit_renders_and_compresses_only_its_chapter(
         book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.render import epub_zip, html
+    from pipeline.render import html
+    from pipeline.render.epub import container as epub_zip
 
     out = tmp_path / "out"
     build(BuildPlan(book, out, outputs=Outputs.EPUB))

@@ -20,7 +20,8 @@ import pytest
 from pipeline import completeness, pdf_words
 from pipeline.cli import main
 from pipeline.model import Block, BlockQuote, Para
-from pipeline.render import html, note_split
+from pipeline.render import html
+from pipeline.render.pdf import note_split
 from pipeline.walk import iter_block_inlines
 
 from conftest import Built

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from pipeline.render import cover
+from pipeline.render.cover import ebook as cover
 from pipeline import fonts
 from pipeline.fetcher import LocalFetcher
-from pipeline.render.cover import break_title, render_cover_png
+from pipeline.render.cover.ebook import break_title, render_cover_png
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ROOT / "styles"
@@ -90,7 +90,7 @@ def test_same_input_gives_identical_bytes_in_process(png: bytes) -> None:
 def test_same_input_gives_identical_bytes_in_another_process(png: bytes) -> None:
     code = (
         "import hashlib, sys\nfrom pathlib import Path\n"
-        "from pipeline.render.cover import render_cover_png\n"
+        "from pipeline.render.cover.ebook import render_cover_png\n"
         f"png = render_cover_png({TITLE!r}, {SUBTITLE!r}, {list(AUTHORS)!r}, {PUBLISHER!r}, "
         f"Path({str(STYLES)!r}))\n"
         "sys.stdout.write(hashlib.sha256(png).hexdigest())\n")

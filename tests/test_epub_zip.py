@@ -1,4 +1,4 @@
-"""The EPUB's zip container, written by pipeline.render.epub_zip, is the one zipfile writes."""
+"""The EPUB's zip container, written by pipeline.render.epub.container, is the one zipfile writes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import random
 import zipfile
 
-from pipeline.render.epub_zip import deflate, write_zip
+from pipeline.render.epub.container import deflate, write_zip
 
 
 def _zipfile_writes(entries: list[tuple[str, bytes]], when: dt.datetime) -> bytes:

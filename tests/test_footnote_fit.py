@@ -22,7 +22,9 @@ from pipeline.diagnostics import Collector
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import font_dirs
 from pipeline.load import load_normalised
-from pipeline.render import footnote_fit, pdf, weasyprint_patches
+from pipeline.render.pdf import note_pages as footnote_fit
+from pipeline.render.pdf import layout as pdf
+from pipeline.render.pdf import patches as weasyprint_patches
 
 from conftest import FIXTURES
 

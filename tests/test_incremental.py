@@ -19,7 +19,7 @@ import pytest
 from pipeline.build import STYLES_DIR, BuildPlan, build
 from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
-from pipeline.render.layout_facts import LayoutFacts
+from pipeline.render.pdf.facts import LayoutFacts
 
 from conftest import MANUSCRIPT, ROOT
 
@@ -142,7 +142,7 @@ def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, b
     heads, labels, outline, link descriptions, page map and preflight report."""
     from pipeline.preflight import preflight
     from pipeline.print_profiles import PROFILES
-    from pipeline.render.pdf import PROOF, render_pdf, render_pdf_whole
+    from pipeline.render.pdf.layout import PROOF, render_pdf, render_pdf_whole
 
     doc = load_normalised(book if source == "synthetic" else MANUSCRIPT, Collector())
     assert doc is not None
@@ -173,8 +173,8 @@ def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, b
 
 def test_sections_laid_out_in_worker_processes_give_the_same_bytes(
         book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.render import pdf_sections
-    from pipeline.render.pdf import render_pdf
+    from pipeline.render.pdf import sections as pdf_sections
+    from pipeline.render.pdf.layout import render_pdf
 
     doc = load_normalised(book, Collector())
     assert doc is not None
@@ -185,7 +185,8 @@ def test_sections_laid_out_in_worker_processes_give_the_same_bytes(
 
 def test_a_section_laid_out_from_folio_1_and_renumbered_is_the_section_laid_out_at_its_folio() -> None:
     """What a clean build with -j rests on: folios are only in the margin boxes (folios.renumber)."""
-    from pipeline.render import pdf, pdf_sections
+    from pipeline.render.pdf import layout as pdf
+    from pipeline.render.pdf import sections as pdf_sections
 
     doc = load_normalised(MANUSCRIPT, Collector())
     assert doc is not None
@@ -205,7 +206,7 @@ def test_a_section_laid_out_from_folio_1_and_renumbered_is_the_section_laid_out_
 
 def test_a_clean_build_with_j_lays_out_every_chapter_at_once_and_gives_the_same_book(
         book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.render import pdf_sections
+    from pipeline.render.pdf import sections as pdf_sections
 
     submitted: list[str] = []
 
@@ -224,7 +225,8 @@ def test_a_section_waiting_for_its_folio_gives_up_when_another_fails() -> None:
     """Otherwise a worker would wait for ever for the page count of a section whose layout failed."""
     from multiprocessing import get_context
 
-    from pipeline.render import pdf, pdf_sections
+    from pipeline.render.pdf import layout as pdf
+    from pipeline.render.pdf import sections as pdf_sections
 
     doc = load_normalised(ROOT / "tests" / "fixtures" / "note-pushed", Collector())
     assert doc is not None
@@ -243,7 +245,7 @@ def test_a_book_outlasting_its_workers_is_finished_by_fresh_ones(book: Path, tmp
     """Workers are replaced after SECTIONS_PER_WORKER sections each (here 1, so four pools for
     four chapters with -j 2): the build ends (a pool retiring its own workers could wait for
     ever: CPython gh-115634) and gives the bytes of a build in one process."""
-    code = ("import sys; from pathlib import Path; from pipeline.render import pdf_sections;"
+    code = ("import sys; from pathlib import Path; from pipeline.render.pdf import sections as pdf_sections;"
             "pdf_sections.SECTIONS_PER_WORKER = 1; from pipeline.build import BuildPlan, build;"
             "build(BuildPlan(Path(sys.argv[1]), Path(sys.argv[2]), use_cache=False, jobs=2))")
     subprocess.run([sys.executable, "-c", code, str(book), str(tmp_path / "j2")], cwd=ROOT, timeout=900, check=True)

@@ -15,7 +15,7 @@ from lxml import etree
 from pipeline.cli import main
 from pipeline.diagnostics import Collector
 from pipeline.load import load
-from pipeline.render.pdf import print_html
+from pipeline.render.pdf.layout import print_html
 
 OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 RAW_YAML = ("found unexpected end of stream", "cannot start any token", "mapping values are not allowed here",

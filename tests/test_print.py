@@ -21,7 +21,7 @@ from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
 from pipeline.preflight import _colours, _paragraph_lines
 from pipeline.print_profiles import PROFILES, gutter_in, spine_width_in
-from pipeline.render.print_cover import render_print_cover
+from pipeline.render.cover.wrap import render_print_cover
 
 SLUG = "the-darker-the-night-the-brighter-the-star"
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -311,7 +311,7 @@ def test_gutter_from_the_page_count_widens_a_narrow_inside_margin(tiny: Path, tm
 
 
 def test_a_page_count_that_asks_for_another_gutter_is_laid_out_again() -> None:
-    from pipeline.render.pdf import PressOptions, render_pdf
+    from pipeline.render.pdf.layout import PressOptions, render_pdf
 
     doc = load_normalised(MANUSCRIPT, Collector())
     assert doc is not None

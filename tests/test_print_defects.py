@@ -18,7 +18,7 @@ from PIL import Image
 
 from pipeline.cli import main
 from pipeline.print_profiles import PROFILES
-from pipeline.render import print_cover
+from pipeline.render.cover import wrap as print_cover
 
 SLUG = "a-tiny-book"
 FRONT = '---\ntitle: "The Second"\nauthor: Bo Writer\n---\n'
@@ -186,7 +186,7 @@ def test_the_cover_ground_runs_into_the_bleed_at_every_profile(profile: str, tin
 def test_preflight_reports_a_cover_whose_bleed_is_white(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cover drawn as it was (body's overflow clipped the page at the trim) is reported."""
     styles = tmp_path / "styles"
-    real_styles = Path(print_cover.__file__).resolve().parents[2] / "styles"
+    real_styles = Path(print_cover.__file__).resolve().parents[3] / "styles"
     styles.mkdir()
     (styles / "print-cover.css").write_text((real_styles / "print-cover.css").read_text() + "\nbody { overflow: hidden; }\n")
     real = print_cover.render_print_cover

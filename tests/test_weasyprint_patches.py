@@ -1,4 +1,4 @@
-"""The patches of WeasyPrint's code (issue 14, part 3; pipeline/render/weasyprint_patches.py):
+"""The patches of WeasyPrint's code (issue 14, part 3; pipeline/render/pdf/patches.py):
 each in effect only while a layout runs, restored after it (also when two layouts overlap in
 threads), and each refusing, with a message that names it, code that is not what it was
 written for. What each patch does is tested with the defect it fixes (see that module).
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main
-from pipeline.render import weasyprint_patches as patches
+from pipeline.render.pdf import patches
 
 
 def _there(patch: patches.Patch) -> list[Any]:

@@ -163,7 +163,7 @@ class Renderer:
     def note_paragraphs(self, blocks: tuple[Block, ...], classes: str, marker: str = "", lang: str = "") -> list[str]:
         """Print: a note's blocks as spans (the note stands inside its call's paragraph, where
         no block element may), one a paragraph, each a quote's or a list item's paragraph too,
-        so that print.css sets them apart (and pipeline.render.note_split can cut between them)."""
+        so that print.css sets them apart (and pipeline.render.pdf.note_split can cut between them)."""
         out: list[str] = []
         for b in blocks:
             if isinstance(b, BlockQuote):

@@ -13,7 +13,7 @@ import weasyprint
 
 from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import REGULAR, font_dir, font_face_css
-from pipeline.render import weasyprint_patches
+from pipeline.render.pdf import patches
 
 WIDTH, HEIGHT = 1600, 2560  # px; must match @page size in cover.css
 # Title measures in em, largest type first; cover.css maps class "title-size-N" to a
@@ -108,7 +108,7 @@ def render_cover_png(title: str, subtitle: str | None, authors: Sequence[str],
         + "</body></html>")
 
     fetcher = LocalFetcher([styles_dir, fonts])
-    with weasyprint_patches.font_configuration() as font_config:  # its font files removed after
+    with patches.font_configuration() as font_config:  # its font files removed after
         pdf_bytes = weasyprint.HTML(string=document, base_url=styles_dir.as_uri() + "/",
                                     url_fetcher=fetcher).write_pdf(font_config=font_config)
     pdf = pdfium.PdfDocument(pdf_bytes)

@@ -22,9 +22,9 @@ from pipeline.fonts import REGULAR, font_dir, font_face_css
 from pipeline.model import BookMeta
 from pipeline.print_profiles import (BLEED_IN, CMYK_PROFILE, MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, SPINE_CLEARANCE_IN,
                                      Profile, spine_has_text, spine_width_in)
-from pipeline.render import weasyprint_patches
-from pipeline.render.cover import _advance_em, break_title
-from pipeline.render.press import finisher
+from pipeline.render.pdf import patches
+from pipeline.render.cover.ebook import _advance_em, break_title
+from pipeline.render.pdf.printer import finisher
 
 PX_PER_PT = 4 / 3
 DESIGN_WIDTH_PX = 1600  # the EPUB cover's width, which the front's design is drawn at
@@ -134,7 +134,7 @@ def cover_html(meta: BookMeta, g: CoverGeometry, cmyk: bool, marks_in: float = 0
 
 
 def render_print_cover(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path) -> bytes:
-    with weasyprint_patches.font_configuration() as fonts:  # its font files removed after
+    with patches.font_configuration() as fonts:  # its font files removed after
         return _render(meta, pages, profile, styles_dir, fonts)
 
 

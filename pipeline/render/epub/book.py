@@ -17,9 +17,9 @@ from pipeline.files import read_regular
 from pipeline.model import Chapter, Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import credits, html
-from pipeline.render.accessibility import accessibility_metadata
-from pipeline.render.epub_pages import insert_page_breaks, page_list_nav, regions_that_differ
-from pipeline.render.epub_zip import Deflate, deflate, write_zip
+from pipeline.render.epub.accessibility import accessibility_metadata
+from pipeline.render.epub.page_list import insert_page_breaks, page_list_nav, regions_that_differ
+from pipeline.render.epub.container import Deflate, deflate, write_zip
 from pipeline.render.html import HtmlOptions, a, t
 from pipeline.svg import output_bytes
 from pipeline.walk import plain_text

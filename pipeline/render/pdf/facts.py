@@ -1,6 +1,6 @@
 """What the print layout knows about each page, read from WeasyPrint's boxes once, as plain data.
 
-The page map (print_pages) and the preflight report (pipeline.preflight) are made from these
+The page map (pages.py) and the preflight report (pipeline.preflight) are made from these
 facts, not from WeasyPrint's layout objects, so that a section laid out alone can keep them in
 the build cache with its PDF, and the facts of sections laid out apart can be put together
 (`assemble`) into those of the whole book: page numbers shifted by the pages before, the blank
@@ -16,7 +16,7 @@ from weasyprint.formatting_structure import boxes
 
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, face_charset, face_name, face_of
 from pipeline.pagemap import NOTE_ON_TEXT, counted
-from pipeline.render.footnote_fit import Displaced, find_displaced
+from pipeline.render.pdf.note_pages import Displaced, find_displaced
 
 PX_PER_PT = 4 / 3
 OVERFULL_TOLERANCE_PT = 0.5  # lines may end this far past the measure (rounding)

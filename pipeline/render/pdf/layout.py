@@ -1,14 +1,14 @@
 """Document -> print PDF through WeasyPrint: the print HTML, the print stylesheet, fonts.
 
 Two ways to lay the book out:
-- a section at a time (pdf_sections, merged by pdf_merge), each chapter cached by its content
+- a section at a time (sections.py, merged by merge.py), each chapter cached by its content
   and first folio, so that after an edit only the changed chapter is laid out again: the proof
   PDF (PDF/UA-1, no bleed), the default;
 - the whole book as one WeasyPrint document: the printer profiles (press.for_print: kdp, lulu,
   ingram, offset), whose gutter depends on the total page count, whose CSS adds bleed and
   marks, whose PDF may be PDF/X and is edited by a finisher over the whole file.
 Both give the same pages, folios, running heads and note numbers, page labels, link
-descriptions, page map and preflight facts (layout_facts).
+descriptions, page map and preflight facts (facts.py).
 """
 
 from __future__ import annotations
@@ -28,14 +28,16 @@ from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, code_charset, code_face_css, font_dirs, font_face_css, font_files
 from pipeline.model import Code, CodeBlock, Document, Text, Trim
 from pipeline.pagemap import PageMap
-from pipeline.render import credits, html, note_split, weasyprint_patches
-from pipeline.render import pdf_sections as sections
-from pipeline.render.footnote_fit import break_rules, find_displaced
+from pipeline.render import credits, html
+from pipeline.render.pdf import note_split
+from pipeline.render.pdf import patches
+from pipeline.render.pdf import sections
+from pipeline.render.pdf.note_pages import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.render.layout_facts import LayoutFacts, assemble, layout_facts
-from pipeline.render.pdf_accessibility import (chain, link_descriptions_finisher, link_targets,
+from pipeline.render.pdf.facts import LayoutFacts, assemble, layout_facts
+from pipeline.render.pdf.finish import (chain, link_descriptions_finisher, link_targets,
                                                page_labels_finisher)
-from pipeline.render.print_pages import first_body_page, page_map
+from pipeline.render.pdf.pages import first_body_page, page_map
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 FAMILY = "Book Garamond"  # the name print.css uses
@@ -56,7 +58,7 @@ class PrintResult:
 
 @dataclass(frozen=True)
 class PressOptions:
-    """What a print profile asks of the layout (pipeline/render/press.py makes these)."""
+    """What a print profile asks of the layout (pipeline/render/pdf/printer.py makes these)."""
 
     css: str = ""  # applied after print.css: bleed, marks, colours
     min_inner_mm: Callable[[int], float] = lambda pages: 0.0  # inside margin for a page count
@@ -127,7 +129,7 @@ def _front_matter(doc: Document) -> str:
 
 @dataclass(frozen=True)
 class PrintParts:
-    """The print HTML in pieces: sections of it are laid out on their own (pdf_sections)."""
+    """The print HTML in pieces: sections of it are laid out on their own (sections.py)."""
 
     head: str  # from <!DOCTYPE> to <body ...> inclusive
     front: str  # half-title, title page, imprint, contents
@@ -205,7 +207,7 @@ def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
                      progress: Callable[[str], None], write: bool) -> PrintResult:
     """Each chapter laid out alone from its first folio (or taken from the cache), the front
     matter last with the contents' folios from the chapters' anchors, merged with pikepdf."""
-    from pipeline.render.pdf_merge import merge  # pikepdf, only when printing
+    from pipeline.render.pdf.merge import merge  # pikepdf, only when printing
 
     parts = print_parts(doc)
     setup = section_setup(doc, parts, styles_dir)
@@ -252,11 +254,11 @@ def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write
     inner = press.min_inner_mm(0)
     footnote_rounds = gutter_changes = 0
     # WeasyPrint as this pipeline lays out (see that module), its font files removed after.
-    with weasyprint_patches.applied(), ExitStack() as font_configs:
+    with patches.applied(), ExitStack() as font_configs:
         try:
             while True:
                 # @font-face rules only take effect through a FontConfiguration shared with the render.
-                fonts = font_configs.enter_context(weasyprint_patches.font_configuration())
+                fonts = font_configs.enter_context(patches.font_configuration())
                 profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
                 stylesheets = [
                     weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),

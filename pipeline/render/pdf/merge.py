@@ -44,7 +44,7 @@ def _outline(items: Sequence[OutlineItem], index: dict[tuple[int, int], int], fi
 
 
 def _describe_links(out: Pdf, targets: dict[str, str]) -> None:
-    """PDF/UA-1 wants each link described in /Contents (pdf_accessibility.link_descriptions_finisher
+    """PDF/UA-1 wants each link described in /Contents (finish.link_descriptions_finisher
     does this for a book laid out whole): "Link to <what the target is called>"."""
     for page in out.pages:
         for annot in page.obj.get("/Annots", Array()):
@@ -58,7 +58,7 @@ def _describe_links(out: Pdf, targets: dict[str, str]) -> None:
 
 def _page_labels(out: Pdf, first_body_page: int) -> None:
     """Lower-case roman from i, then decimal from 1 at the first page of the body
-    (pdf_accessibility.page_labels_finisher for a book laid out whole)."""
+    (finish.page_labels_finisher for a book laid out whole)."""
     nums = Array([0, Dictionary(S=Name.r)])
     if first_body_page < len(out.pages):
         nums.extend([first_body_page, Dictionary(S=Name.D)])

@@ -5,7 +5,7 @@ page to the next one so that one more line of a later paragraph fits (the
 "report footnotes" step of `weasyprint.layout.block._linebox_layout`). A book
 must not do that. Two defences:
 
-- the patch KEEP_NOTES_WITH_CALLS (render/weasyprint_patches.py) turns that
+- the patch KEEP_NOTES_WITH_CALLS (render/pdf/patches.py) turns that
   step off in WeasyPrint's layout, so the ordinary orphans and widows rules
   move the later paragraph's lines instead, in the first layout;
 - after a layout we still find each note set on another page than its call,

@@ -15,7 +15,7 @@ same in the HTML and in the laid-out lines whatever the line breaks. The cuts ar
 page breaks that keep notes with their calls (`fixes`, CSS), in a comment of that CSS, so that
 a section laid out again from the cache gets its cuts back with its breaks.
 
-The patch KEEP_NOTE_PAGES (render/weasyprint_patches.py) keeps the pages after the text that
+The patch KEEP_NOTE_PAGES (render/pdf/patches.py) keeps the pages after the text that
 hold only such pieces when the whole book is laid out in more than one pass.
 """
 

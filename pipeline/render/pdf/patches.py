@@ -16,7 +16,7 @@ The patches, each with the upstream change that would remove it:
   must not part a note from its call. One line is rewritten (`report = False`). Gone when
   WeasyPrint lets a footnote policy (CSS GCPM `footnote-policy`) keep notes with their lines.
 - KEEP_NOTE_PAGES (page.make_all_pages): when the book is laid out in several passes, a page
-  that holds only a long note's continuation (render/note_split.py) was dropped because the
+  that holds only a long note's continuation (render/pdf/note_split.py) was dropped because the
   pass before had no footnotes left to report. One line is rewritten. Gone with footnotes that
   split across pages upstream (Kozea/WeasyPrint#1833), which makes note_split needless too.
 - KEEP_FIRST_WORDS (inline.split_first_line): a text run that ends with a space and fits the
@@ -27,7 +27,7 @@ The patches, each with the upstream change that would remove it:
   every page at each read, read for every tag and link of a tagged PDF (time quadratic in the
   pages: 583 s of CPU for a chapter of 5,469 pages, 379 s with this). Kept until a page is
   added. Gone when pydyf caches it (or WeasyPrint reads it once per page).
-- KEEP_MARGIN_STATE (layout.make_margin_boxes), only within render/folios.keeping_state(): each
+- KEEP_MARGIN_STATE (layout.make_margin_boxes), only within render/pdf/renumber.keeping_state(): each
   page keeps the layout context and counter state its margin boxes were made from, so a
   section laid out from folio 1 can be numbered from its real folio later. Gone when
   WeasyPrint can lay out a document from a given page counter (or keeps the state itself).
@@ -61,7 +61,7 @@ class Patch:
         owner = self.holders()[0]
         where = getattr(owner, "__module__", "") if isinstance(owner, type) else owner.__name__
         return PatchOutdated(f"{where}.{self.attribute} is not the code that the patch {self.name} in "
-                             f"pipeline/render/weasyprint_patches.py was written for ({PINNED}): {what}; "
+                             f"pipeline/render/pdf/patches.py was written for ({PINNED}): {what}; "
                              "check the patch against this version, or install the pinned one (make setup)")
 
 
@@ -200,7 +200,7 @@ def font_configuration() -> Iterator[Any]:
 
     if "_folder" not in FontConfiguration.__dict__:
         raise PatchOutdated("weasyprint.text.fonts.FontConfiguration has no _folder: the clean-up in "
-                            f"pipeline/render/weasyprint_patches.py was written for {PINNED}; check it against this version")
+                            f"pipeline/render/pdf/patches.py was written for {PINNED}; check it against this version")
     fonts = FontConfiguration()
     try:
         yield fonts

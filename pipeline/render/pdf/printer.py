@@ -15,7 +15,7 @@ import pydyf
 
 from pipeline.print_profiles import (BLEED_IN, CMYK_CONDITION, CMYK_CONDITION_INFO, CMYK_PROFILE,
                                      MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, Profile, gutter_in)
-from pipeline.render.pdf import PressOptions
+from pipeline.render.pdf.layout import PressOptions
 
 # Black and every colour print.css names, as device CMYK: text in K only (rich black
 # would misregister on fine type).

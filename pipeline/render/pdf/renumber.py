@@ -19,14 +19,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pipeline.render import weasyprint_patches
+from pipeline.render.pdf import patches
 
 
 @contextmanager
 def keeping_state() -> Iterator[None]:
     """Within it, WeasyPrint keeps each page's layout context and counter state with the page
     (the patch KEEP_MARGIN_STATE: only there, as the context is large)."""
-    with weasyprint_patches.applied("KEEP_MARGIN_STATE"):
+    with patches.applied("KEEP_MARGIN_STATE"):
         yield
 
 
@@ -41,7 +41,7 @@ def renumber(pages: list[Any], shift: int) -> None:
         return
     for number, page in enumerate(pages, 1):
         box = page._page_box
-        context, state = getattr(box, weasyprint_patches.MARGIN_STATE)
+        context, state = getattr(box, patches.MARGIN_STATE)
         quote_depth, counters, scopes, groups = copy.deepcopy(state)
         counters["page"] = [value + shift for value in counters["page"]]
         context.current_page = number  # running heads (string-set) are looked up by it

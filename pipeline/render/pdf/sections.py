@@ -13,7 +13,7 @@ So after an edit only the changed chapter is laid out again, and the chapters af
 if its page count changed (they then get new folios, but their page counts are known, so
 with -j they are laid out in parallel). On a clean build with -j every chapter is laid out
 at once from folio 1, and numbered from its real folio when the page counts before it are
-in (lay_out_in_turn, folios.renumber).
+in (lay_out_in_turn, renumber.renumber).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 
 from pipeline.cache import Cache, digest
 from pipeline.cache_entries import PdfPages, PdfSection
-from pipeline.render.layout_facts import LayoutFacts
+from pipeline.render.pdf.facts import LayoutFacts
 
 XREF = "pipeline-xref:"
 MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their calls
@@ -122,9 +122,11 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     import weasyprint
 
     from pipeline.fetcher import LocalFetcher
-    from pipeline.render import folios, note_split, weasyprint_patches
-    from pipeline.render.footnote_fit import break_rules, find_displaced
-    from pipeline.render.layout_facts import layout_facts
+    from pipeline.render.pdf import renumber
+    from pipeline.render.pdf import note_split
+    from pipeline.render.pdf import patches
+    from pipeline.render.pdf.note_pages import break_rules, find_displaced
+    from pipeline.render.pdf.facts import layout_facts
 
     fetcher = LocalFetcher([Path(p) for p in setup.fetch_roots])
     capture = LogCapture()
@@ -133,13 +135,13 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
     source = setup.head + section.body + setup.tail
     fixes = known_fixes or ""
     # WeasyPrint as this pipeline lays out (see that module), its font files removed after.
-    with weasyprint_patches.applied(), ExitStack() as font_configs:
+    with patches.applied(), ExitStack() as font_configs:
         try:
             # Known fixes are where an earlier search ended: one layout gives what that search gave,
             # even when it stopped at MAX_LAYOUTS with a note still displaced.
             for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
                 # @font-face rules only take effect through a FontConfiguration shared with the render.
-                fonts = font_configs.enter_context(weasyprint_patches.font_configuration())
+                fonts = font_configs.enter_context(patches.font_configuration())
                 stylesheets = [
                     weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
                     weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
@@ -150,7 +152,7 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
                 if first_folio is None:
                     document = html.render(stylesheets=stylesheets, font_config=fonts)
                 else:
-                    with folios.keeping_state():
+                    with renumber.keeping_state():
                         document = html.render(stylesheets=stylesheets, font_config=fonts)
                 displaced = find_displaced(document.pages)
                 new = [rule for rule in break_rules(displaced) if rule not in fixes]
@@ -160,9 +162,9 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
                 fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
             if first_folio is not None:
                 folio = first_folio(len(document.pages))
-                folios.renumber(document.pages, folio - section.first_folio)
+                renumber.renumber(document.pages, folio - section.first_folio)
                 section = Section(section.name, section.body, folio)
-            # No finisher: page labels and link descriptions are the merged book's (pdf_merge).
+            # No finisher: page labels and link descriptions are the merged book's (merge.py).
             pdf = document.write_pdf(pdf_variant=setup.pdf_variant, pdf_tags=True, pdf_identifier=setup.identifier)
         finally:
             logger.removeHandler(capture)
@@ -272,7 +274,7 @@ def _share_counts(counts: Any) -> None:
 def lay_out_in_turn(setup: Setup, name: str, body: str, known_fixes: str | None, index: int) -> tuple[Section, Layout]:
     """A section whose page count is not known, in a worker: laid out from folio 1 while the
     sections before it are laid out in other workers, then numbered from its real first folio
-    once their page counts are in (folios.renumber: the pages themselves do not change)."""
+    once their page counts are in (renumber.renumber: the pages themselves do not change)."""
     def first_folio(pages: int) -> int:
         _counts[index] = pages
         while True:
