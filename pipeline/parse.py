@@ -31,7 +31,7 @@ from pipeline.model import (
 )
 from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
 from pipeline.parse_extensions import (
-    REFERENCES, USE, WARN, BracketedSpan, FenceAttributes, NestedHtmlBlock, NestedMarkdownDiv,
+    REFERENCES, USE, WARN, BracketedSpan, FenceAttributes, NestedHtmlBlock, NestedMarkdownDiv, SeparateBlockQuotes,
 )
 from pipeline.parse_links import References
 from pipeline.parse_links import book_references as book_definitions
@@ -100,6 +100,7 @@ def _new_markdown(references: References | None = None) -> tuple[markdown.Markdo
     md.inlinePatterns.register(BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
     md.preprocessors.register(FenceAttributes(md), "fence-attributes", 26)  # before fenced code (25)
+    md.parser.blockprocessors.register(SeparateBlockQuotes(md.parser), "quote", 20)  # in place of Python-Markdown's
     md.parser.blockprocessors.register(NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
     md.parser.blockprocessors.register(NestedHtmlBlock(md.parser), "nested-html-block", 74)
     capture = _Capture(md)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
-from markdown.blockprocessors import BlockProcessor
+from markdown.blockprocessors import BlockProcessor, BlockQuoteProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.inlinepatterns import (
     IMAGE_REFERENCE_RE, REFERENCE_RE, ImageReferenceInlineProcessor, InlineProcessor, ReferenceInlineProcessor,
@@ -32,6 +32,24 @@ def _kept(text: str, warning: str) -> etree.Element:
     el = etree.Element("span", {USE: use_needle(text), WARN: warning})
     el.text = text
     return el
+
+
+class SeparateBlockQuotes(BlockQuoteProcessor):
+    """Two block quotes with a blank line between them are two quotations, as in CommonMark and
+    pandoc (two letters one after the other, two epigraphs): Python-Markdown joined a `>` block
+    to the quotation before it. A quotation of several paragraphs keeps its `>` on the lines
+    between them, as the guide shows."""
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        m = self.RE.search(block)
+        if m:
+            self.parser.parseBlocks(parent, [block[:m.start()]])  # the lines before the quotation
+            block = "\n".join(self.clean(line) for line in block[m.start():].split("\n"))
+        quote = etree.SubElement(parent, "blockquote")
+        self.parser.state.set("blockquote")  # as Python-Markdown's: quotations in lists get <p>
+        self.parser.parseChunk(quote, block)
+        self.parser.state.reset()
 
 
 class FenceAttributes(Preprocessor):

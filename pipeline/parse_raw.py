@@ -234,25 +234,29 @@ class RawHtmlConverter:
     def _stray_table_text(self, el: etree.Element, pos: SourcePos) -> None:
         """Text in a table but in none of its cells (or its caption) has no place in a table and
         would be lost: most often a <table> never closed, whose block took the text after it."""
+        def text_of(x: etree.Element) -> str:
+            return "".join(x.itertext()) if isinstance(x.tag, str) else ""  # not a comment's
+
         stray = [el.text or ""]
         for part in el:
             stray.append(part.tail or "")
             if part.tag in ("thead", "tbody", "tfoot"):
                 stray += [part.text or ""] + [tr.tail or "" for tr in part]
+                stray += [text_of(x) for x in part if x.tag != "tr"]
                 rows = [tr for tr in part if tr.tag == "tr"]
             else:
                 rows = [part] if part.tag == "tr" else []
-                if isinstance(part.tag, str) and part.tag not in ("tr", "caption", "colgroup", "col"):
-                    stray.append(part.text_content() if hasattr(part, "text_content") else "".join(part.itertext()))
+                if part.tag not in ("tr", "caption", "colgroup", "col"):
+                    stray.append(text_of(part))
             for tr in rows:
                 stray += [tr.text or ""] + [td.tail or "" for td in tr]
+                stray += [text_of(td) for td in tr if td.tag not in ("td", "th")]
         words = " ".join(" ".join(stray).split())
         if words:
-            at = self.loc.find(words.split()[0], advance=False) if words else pos
+            at = self.loc.find(words.split()[0], advance=False)
             self.diags.error(at if at.line else pos,
                              f"text inside a <table> but in none of its cells would be lost ('{words[:60]}'): "
                              "put it in a cell, or end the table with </table> before it")
-
 
 
 def stand_in(tag: str, attrs: Mapping[str, str]) -> list[Inline]:

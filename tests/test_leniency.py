@@ -320,3 +320,16 @@ def test_a_fence_with_a_language_and_attributes_is_a_code_block(tiny: Path, tmp_
     epub, err = build_epub(tiny, tmp_path, capsys)
     assert problems(err) == []
     assert "<pre><code>&lt;/div&gt; &lt;b&gt;bold&lt;/b&gt;\n</code></pre>" in page(epub, "second")
+
+
+def test_two_quotations_with_a_blank_line_between_are_two(tiny: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Two letters one after the other (dracula, chapter V) were joined into one quotation:
+    Python-Markdown merges a `>` block into the quotation before it, CommonMark and pandoc do not."""
+    front(tiny / "second.md", "## Only Section", "> The first letter.\n>\n> Its second paragraph.\n\n"
+                                                 "> The second letter.\n\n## Only Section")
+    epub, err = build_epub(tiny, tmp_path, capsys)
+    assert problems(err) == []
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", page(epub, "second"), re.S)
+    assert [re.findall(r"<p>(.*?)</p>", q) for q in quotes] == [
+        ["The first letter.", "Its second paragraph."], ["The second letter."]]
