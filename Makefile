@@ -84,7 +84,7 @@ $(ACE): $(ACE_DIR)/package-lock.json | test-system-packages
 	@touch $@
 
 check: book check-tools
-	@$(PY) -m pipeline.validate $(OUT)/$(SLUG).epub $(OUT)/$(SLUG).pdf
+	@$(PY) -m pipeline.check.validate $(OUT)/$(SLUG).epub $(OUT)/$(SLUG).pdf
 
 # The tests run in TEST_JOBS worker processes (pytest-xdist; default: one per core), each with
 # its own session fixtures; TEST_JOBS=0 runs them in this process.

@@ -118,7 +118,7 @@ def dump_print_input(src: Path, dest: Path) -> list[str]:
 def markdown_only(src: Path) -> list[str]:
     """Python-Markdown with our parser's extensions, chapter by chapter, HTML out: our parser's floor."""
     code = (
-        "import sys, markdown; from pathlib import Path; from pipeline.parse import extensions;"
+        "import sys, markdown; from pathlib import Path; from pipeline.read.parse import extensions;"
         "[markdown.Markdown(extensions=extensions()).convert(p.read_text(encoding='utf-8').split('---\\n', 2)[2])"
         " for p in sorted(Path(sys.argv[1]).glob('ch*.md'))]"
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pipeline.diagnostics import SourcePos
 from pipeline.model import Attrs, Block, Chapter, Div, Document, Heading, Image, Link, Note, Para, Span
-from pipeline.remembered import Remembered
+from pipeline.cache.remembered import Remembered
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 

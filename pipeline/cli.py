@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pipeline import __version__
-from pipeline.bookless import manuscript_folder, metadata_note
+from pipeline.read.bookless import manuscript_folder, metadata_note
 from pipeline.diagnostics import Collector, Diagnostic, ManuscriptError, Severity
 from pipeline.print_profiles import PROFILES
 

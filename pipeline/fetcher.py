@@ -15,8 +15,8 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from pipeline.files import Refused, read_regular
-from pipeline.svg import output_bytes
+from pipeline.read.files import Refused, read_regular
+from pipeline.read.svg import output_bytes
 
 
 class LocalFetcher(URLFetcher):

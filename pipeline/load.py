@@ -6,22 +6,22 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.bookless import lend_first_front
-from pipeline.cache import Cache, digest, entry_key
-from pipeline.cache_entries import ParsedChapter
+from pipeline.read.bookless import lend_first_front
+from pipeline.cache.store import Cache, digest, entry_key
+from pipeline.cache.entries import ParsedChapter
 from pipeline.chapter_index import block_index, remember
-from pipeline.chapter_size import check_chapter_sizes
+from pipeline.read.chapter_size import check_chapter_sizes
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
-from pipeline.files import Refused, read_inside, read_regular, tree_files
-from pipeline.fingerprint import mark
-from pipeline.meta import book_meta, chapter_meta, slugify
+from pipeline.read.files import Refused, read_inside, read_regular, tree_files
+from pipeline.cache.fingerprint import mark
+from pipeline.read.meta import book_meta, chapter_meta, slugify
 from pipeline.model import BookMeta, Chapter, Document
 from pipeline.normalise import DOCUMENT_PASSES, normalise, normalise_chapter
-from pipeline.parse import book_references, parse_body, parse_inline
-from pipeline.parse_links import References
-from pipeline.raster import check_cover
-from pipeline.resources import MEDIA_TYPES, ImageResolver
-from pipeline.sources import BOOK_FILE, RawChapter, read_manuscript
+from pipeline.read.parse import book_references, parse_body, parse_inline
+from pipeline.read.parse_links import References
+from pipeline.read.raster import check_cover
+from pipeline.read.resources import MEDIA_TYPES, ImageResolver
+from pipeline.read.sources import BOOK_FILE, RawChapter, read_manuscript
 
 
 PARALLEL_CHARS = 500_000  # below about 80,000 words, starting processes costs more than it saves

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from pipeline.meta import slugify
+from pipeline.read.meta import slugify
 from pipeline.diagnostics import display_path
 
 EXIT_OK, EXIT_REFUSED = 0, 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.chapter_size import words
+from pipeline.read.chapter_size import words
 from pipeline.model import Block, Code, CodeBlock, Document, Figure, Heading, Inline, LineBreak, Note, Para, Table, Text
 from pipeline.walk import iter_blocks, iter_inlines
 

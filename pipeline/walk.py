@@ -1,7 +1,7 @@
 """Generic traversal of the model: rebuild trees with dataclasses.replace (sharing what is unchanged), never mutate.
 
 The readers (iter_*) keep explicit stacks; the rebuilders recurse, a few frames a level, which is
-safe because the parser builds no model deeper than the limits of pipeline.nesting.
+safe because the parser builds no model deeper than the limits of pipeline.read.nesting.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from pipeline.cli import main
-from pipeline.meta import slugify
+from pipeline.read.meta import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 MANUSCRIPT = ROOT / "manuscript"
@@ -117,13 +117,13 @@ _COVERS: dict[object, bytes] = {}
 
 class _CoverDrawnOnce:
     def __init__(self, args: tuple, styles_dir: Path) -> None:  # type: ignore[type-arg]
-        from pipeline import cover_job
+        from pipeline.build import cover_job
 
         self.args, self.styles_dir = args, styles_dir
         self.key = cover_job.cover_entry(args, styles_dir)
 
     def take(self, args: tuple) -> bytes | None:  # type: ignore[type-arg]
-        from pipeline import cover_job
+        from pipeline.build import cover_job
 
         if args != self.args:
             return None
@@ -138,6 +138,6 @@ class _CoverDrawnOnce:
 @pytest.fixture(autouse=True)
 def covers_drawn_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.module.__name__ != "test_cover":
-        from pipeline import cover_job
+        from pipeline.build import cover_job
 
         monkeypatch.setattr(cover_job, "CoverJob", _CoverDrawnOnce)

@@ -21,7 +21,7 @@ from pipeline.pagemap import NOTE_ON_TEXT
 from pipeline.render import html
 from pipeline.render.epub.page_list import counted_text
 from pipeline.render.pdf.layout import render_pdf
-from pipeline.validate import run_ace, run_epubcheck
+from pipeline.check.validate import run_ace, run_epubcheck
 
 from conftest import FIXTURES, Built, build_into
 from test_docs import example_book  # noqa: F401  (a fixture: the doc's examples, every feature in one book)

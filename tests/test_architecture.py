@@ -86,18 +86,23 @@ def test_the_two_editions_never_reach_each_other() -> None:
 def test_the_front_half_never_reaches_the_back() -> None:
     """Sources, parsing, the model and its normalisation, transitively, import no renderer,
     no build orchestration and no web code: data flows one way."""
-    front = ["pipeline.sources", "pipeline.meta", "pipeline.parse", "pipeline.parse_extensions", "pipeline.parse_raw",
-             "pipeline.parse_links", "pipeline.parse_notes", "pipeline.model", "pipeline.walk", "pipeline.load",
-             *_in("pipeline.normalise")]
+    front = [*_in("pipeline.read"), "pipeline.model", "pipeline.walk", "pipeline.load", *_in("pipeline.normalise")]
     for name in front:
         reached = reaches(name) | {name}
-        assert not any(r.startswith(("pipeline.render", "pipeline.build", "pipeline.web", "pipeline.cli",
-                                     "pipeline.preflight", "pipeline.completeness")) for r in reached), (name, sorted(reached))
+        assert not any(r.startswith(("pipeline.render", "pipeline.build", "pipeline.web", "pipeline.cli", "pipeline.check"))
+                       for r in reached), (name, sorted(reached))
         assert not {"weasyprint", "ebooklib"} & _external(reached), name
 
 
 def test_the_renderers_reach_no_build_web_or_cli() -> None:
     for name in _in("pipeline.render"):
+        reached = reaches(name)
+        assert not any(r.startswith(("pipeline.build", "pipeline.web", "pipeline.cli", "pipeline.load", "pipeline.check"))
+                       for r in reached), (name, sorted(reached))
+
+
+def test_the_checks_read_what_was_built_and_never_build() -> None:
+    for name in _in("pipeline.check"):
         reached = reaches(name)
         assert not any(r.startswith(("pipeline.build", "pipeline.web", "pipeline.cli", "pipeline.load")) for r in reached), (
             name, sorted(reached))
@@ -108,7 +113,7 @@ def test_only_parse_imports_markdown() -> None:
     holds the inline and block processors it registers. Nothing else knows Markdown."""
     users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
              if any(n == "markdown" or n.startswith("markdown.") for n in imports(p))}
-    assert users == {"parse.py", "parse_extensions.py"}
+    assert users == {"read/parse.py", "read/parse_extensions.py"}
 
 
 def test_modules_stay_small() -> None:

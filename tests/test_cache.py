@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import STYLES_DIR, BuildPlan, Outputs, build
-from pipeline.cache import Cache, inputs_key
+from pipeline.cache.store import Cache, inputs_key
 from pipeline.fonts import font_files
 
 from conftest import ROOT
@@ -108,9 +108,9 @@ def test_an_output_folder_inside_the_manuscript_does_not_defeat_the_cache(book: 
 def test_the_cache_keeps_the_most_recent_whole_books_only(tmp_path: Path) -> None:
     import os
 
-    from pipeline.cache import KEEP
+    from pipeline.cache.store import KEEP
 
-    from pipeline.cache_entries import OutputFile
+    from pipeline.cache.entries import OutputFile
 
     cache = Cache(tmp_path / "cache")
     for i in range(40):
@@ -167,8 +167,8 @@ def test_the_chapter_markup_key_holds_every_rendering_option() -> None:
     remembering to add it: changing any one field changes the key."""
     from dataclasses import fields, replace
 
-    from pipeline.cache import entry_key
-    from pipeline.cache_entries import ChapterMarkup
+    from pipeline.cache.store import entry_key
+    from pipeline.cache.entries import ChapterMarkup
     from pipeline.render.html import HtmlOptions
 
     def key(opts: HtmlOptions) -> str:
@@ -231,7 +231,7 @@ def _chapter_file(epub: Path, chapter_id: str) -> str:
 
 def test_front_matter_parsed_before_at_the_same_place_comes_from_the_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import sources
+    from pipeline.read import sources
     from pipeline.diagnostics import Collector, SourcePos
 
     cache = Cache(tmp_path / "cache")
@@ -255,8 +255,8 @@ def test_every_entry_is_declared_in_one_module_with_a_kind_of_its_own() -> None:
     input cannot be left out of it, and nothing else can be stored."""
     import dataclasses
 
-    from pipeline import cache_entries
-    from pipeline.cache import entry_key
+    from pipeline.cache import entries as cache_entries
+    from pipeline.cache.store import entry_key
 
     kinds = [c for c in vars(cache_entries).values()
              if isinstance(c, type) and issubclass(c, cache_entries.Entry) and c is not cache_entries.Entry]

@@ -1,5 +1,5 @@
 """Print never loses, hides or glues text (issue 13, section 1): the text-completeness check in
-preflight (pipeline/completeness.py), and the long note continued overleaf (note_split).
+preflight (pipeline/check/completeness.py), and the long note continued overleaf (note_split).
 
 Each defect is built as a real book, first as the pipeline printed it before (the fix turned
 off by a monkeypatch: the check must report it, naming the chapter file and line), then as it
@@ -17,7 +17,8 @@ import lxml.html
 import pypdf
 import pytest
 
-from pipeline import completeness, pdf_words
+from pipeline.check import completeness
+from pipeline.check import pdf_words
 from pipeline.cli import main
 from pipeline.model import Block, BlockQuote, Para
 from pipeline.render import html

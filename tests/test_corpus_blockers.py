@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.validate import run_ace, run_epubcheck
+from pipeline.check.validate import run_ace, run_epubcheck
 
 
 def _build(book: Path, out: Path) -> str:

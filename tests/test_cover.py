@@ -208,7 +208,7 @@ def test_very_long_titles_get_smaller_type_and_still_fit() -> None:
 
 
 def test_cover_drawn_by_a_job_while_chapters_are_read_is_the_same(png: bytes) -> None:
-    from pipeline.cover_job import CoverJob
+    from pipeline.build.cover_job import CoverJob
 
     args = (TITLE, SUBTITLE, list(AUTHORS), PUBLISHER)
     assert CoverJob(args, STYLES).take(args) == png
@@ -219,7 +219,7 @@ def test_a_build_stopped_by_manuscript_errors_leaves_no_cover_worker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    from pipeline import cover_job
+    from pipeline.build import cover_job
     from pipeline.build import BuildPlan, build
     from pipeline.diagnostics import ManuscriptError
 

@@ -24,9 +24,9 @@ from PIL import Image
 from pipeline.cli import main
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.load import load_normalised
-from pipeline.meta import BOOK_KEYS, CHAPTER_KEYS, TRIMS, slugify
+from pipeline.read.meta import BOOK_KEYS, CHAPTER_KEYS, TRIMS, slugify
 from pipeline.model import Div, Document, LineBreak, Text
-from pipeline.sources import parse_yaml
+from pipeline.read.sources import parse_yaml
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 ROOT = Path(__file__).resolve().parent.parent

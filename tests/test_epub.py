@@ -11,10 +11,10 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image
 
-from pipeline.validate import run_epubcheck
+from pipeline.check.validate import run_epubcheck
 
 from conftest import Built, build_into
-from pipeline.meta import slugify
+from pipeline.read.meta import slugify
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",

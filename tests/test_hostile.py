@@ -77,7 +77,7 @@ class Boom:
 def _yaml_key(book: Path) -> str:
     """The key the pipeline gives book.yaml's front matter in a build run inside the book
     folder, as an attacker can compute it for a given install."""
-    from pipeline.cache import digest, pipeline_version
+    from pipeline.cache.store import digest, pipeline_version
 
     return digest(pipeline_version(), "book.yaml", "1", (book / "book.yaml").read_text())
 
@@ -115,9 +115,9 @@ def test_every_cache_entry_is_authenticated_and_a_bad_one_is_a_miss(tmp_path: Pa
     import hashlib
     import shutil
 
-    from pipeline import sources
-    from pipeline.cache import Cache
-    from pipeline.cache_entries import FrontMatter, ParsedChapter
+    from pipeline.read import sources
+    from pipeline.cache.store import Cache
+    from pipeline.cache.entries import FrontMatter, ParsedChapter
     from pipeline.diagnostics import Collector, SourcePos
 
     cache = Cache(tmp_path / "c")
@@ -141,7 +141,7 @@ def test_an_authenticated_garbage_chapter_entry_is_a_miss(book: Path, tmp_path: 
     cache_dir = tmp_path / "user-cache"
     first = build(book, tmp_path / "out", "--only", "epub", cache=cache_dir)
     assert first.code == 0, first.stderr
-    from pipeline.cache import Cache
+    from pipeline.cache.store import Cache
 
     cache = Cache(cache_dir)
     for entry in (cache_dir / "chapter").iterdir():  # each rewritten with a valid HMAC: "garbage this user's builds wrote"

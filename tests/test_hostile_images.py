@@ -20,8 +20,8 @@ from PIL import Image
 
 from pipeline.cli import main
 from pipeline.fetcher import LocalFetcher
-from pipeline.meta import slugify
-from pipeline.validate import run_epubcheck
+from pipeline.read.meta import slugify
+from pipeline.check.validate import run_epubcheck
 
 SLUG = slugify("A Tiny Book")
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="30"{root}>' \

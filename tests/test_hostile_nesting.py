@@ -1,5 +1,5 @@
 """Hostile nesting (issue 12, section 3): text nested past the documented limits of
-pipeline.nesting is a PATH:LINE:COL error with exit 2, never a RecursionError's traceback, and
+pipeline.read.nesting is a PATH:LINE:COL error with exit 2, never a RecursionError's traceback, and
 nothing is written; a book just under the limits builds both outputs."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import nesting
+from pipeline.read import nesting
 from pipeline.cli import main
-from pipeline.nesting import MAX_BLOCK_DEPTH as B, MAX_INLINE_DEPTH as I, MAX_NOTE_DEPTH as N
+from pipeline.read.nesting import MAX_BLOCK_DEPTH as B, MAX_INLINE_DEPTH as I, MAX_NOTE_DEPTH as N
 
 DEEP = "nested more than"
 

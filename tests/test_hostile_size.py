@@ -11,11 +11,11 @@ from pathlib import Path
 import pydyf
 import pytest
 
-from pipeline.chapter_size import MAX_CHAPTER_CHARS, MAX_CHAPTER_WORDS, check_chapter_sizes, words
+from pipeline.read.chapter_size import MAX_CHAPTER_CHARS, MAX_CHAPTER_WORDS, check_chapter_sizes, words
 from pipeline.cli import main
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.render.pdf import patches as weasyprint_patches
-from pipeline.sources import RawChapter, YamlBlock
+from pipeline.read.sources import RawChapter, YamlBlock
 
 from conftest import FIXTURES
 

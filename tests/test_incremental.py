@@ -140,7 +140,7 @@ def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, b
     """The claim the sections rest on: the book laid out by WeasyPrint as one document (the
     printer profiles' path, here with the proof's options) has the same pages, folios, running
     heads, labels, outline, link descriptions, page map and preflight report."""
-    from pipeline.preflight import preflight
+    from pipeline.check.preflight import preflight
     from pipeline.print_profiles import PROFILES
     from pipeline.render.pdf.layout import PROOF, render_pdf, render_pdf_whole
 

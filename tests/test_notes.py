@@ -9,7 +9,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from pipeline.validate import run_epubcheck
+from pipeline.check.validate import run_epubcheck
 
 from conftest import Built, build_into
 

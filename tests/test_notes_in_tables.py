@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import pdf_words
+from pipeline.check import pdf_words
 from pipeline.cli import main
 from pipeline.diagnostics import Collector
 from pipeline.model import Note, Table
-from pipeline.parse import parse_body
+from pipeline.read.parse import parse_body
 from pipeline.walk import iter_blocks
 
 from conftest import FIXTURES, Built
@@ -97,8 +97,8 @@ def test_print_sets_a_note_table_as_rows_and_each_inner_note_under_its_note(book
 def test_the_check_finds_a_table_read_out_of_order() -> None:
     """The words of a table, given by the PDF column by column, are all found; the words of
     the note after it are not taken for them."""
-    from pipeline.completeness import _Block, _Stream, _table_words
-    from pipeline.word_alignment import align
+    from pipeline.check.completeness import _Block, _Stream, _table_words
+    from pipeline.check.word_alignment import align
     from pipeline.diagnostics import SourcePos
 
     stream = _Stream()

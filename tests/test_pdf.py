@@ -10,9 +10,9 @@ import pytest
 
 from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
-from pipeline.meta import TRIMS
+from pipeline.read.meta import TRIMS
 from pipeline.model import Note
-from pipeline.validate import pdf_report
+from pipeline.check.validate import pdf_report
 from pipeline.walk import iter_block_inlines, plain_text
 
 from conftest import MANUSCRIPT, Built

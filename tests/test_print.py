@@ -19,7 +19,7 @@ from conftest import MANUSCRIPT, Built
 from pipeline.cli import main
 from pipeline.diagnostics import Collector
 from pipeline.load import load_normalised
-from pipeline.preflight import _colours, _paragraph_lines
+from pipeline.check.preflight import _colours, _paragraph_lines
 from pipeline.print_profiles import PROFILES, gutter_in, spine_width_in
 from pipeline.render.cover.wrap import render_print_cover
 
@@ -288,7 +288,7 @@ def test_widows_and_orphans_are_counted_from_the_layout() -> None:
 
 def test_a_page_with_a_single_line_is_reported(tiny: Path, tmp_path: Path) -> None:
     """A chapter whose text ends with one line on a page of its own."""
-    from pipeline.preflight import _body_lines
+    from pipeline.check.preflight import _body_lines
 
     html = ("<style>@page { size: 100mm 40mm; margin: 5mm } p { margin: 0; font: 10pt/5mm serif; "
             "widows: 1; orphans: 1 }</style><p>%s</p>" % "<br>".join(["Line of text."] * 6))

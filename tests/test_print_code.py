@@ -17,7 +17,8 @@ import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from pipeline import fonts, pdf_words
+from pipeline import fonts
+from pipeline.check import pdf_words
 from pipeline.cli import main
 
 SLUG = "a-tiny-book"

@@ -50,7 +50,7 @@ from pipeline.normalise import normalise
 from pipeline.normalise.notes import number_notes
 from pipeline.normalise.structure import one_title_per_chapter
 from pipeline.normalise.typography import smarten, smarten_runs, typography
-from pipeline.validate import run_epubcheck
+from pipeline.check.validate import run_epubcheck
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "200"))
 SETTINGS = settings(

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from pipeline.cli import main
-from pipeline.validate import run_epubcheck
+from pipeline.check.validate import run_epubcheck
 
 from conftest import FIXTURES, Built, build_into
 

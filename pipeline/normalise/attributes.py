@@ -8,7 +8,7 @@ import re
 
 from pipeline.chapter_index import chapter_index
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.meta import LANG_TAG
+from pipeline.read.meta import LANG_TAG
 from pipeline.model import Attrs, Document
 from pipeline.normalise.front_matter import meta_texts
 from pipeline.walk import iter_inlines

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from pipeline.chapter_index import chapter_index
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.meta import slugify
+from pipeline.read.meta import slugify
 from pipeline.model import Block, BlockQuote, Chapter, Div, Document, Heading, Span
 from pipeline.normalise.front_matter import meta_texts
 from pipeline.walk import iter_inlines, plain_text, replace_changed

@@ -19,9 +19,9 @@ from pipeline.chapter_index import all_ids, chapter_index
 from pipeline.diagnostics import Collector
 from pipeline.model import Document, Inline, Link
 from pipeline.normalise.front_matter import map_meta_texts
-from pipeline.rawhtml import UNSAFE_SCHEMES, unsafe_url
-from pipeline.resources import MEDIA_TYPES
-from pipeline.suggest import did_you_mean
+from pipeline.read.rawhtml import UNSAFE_SCHEMES, unsafe_url
+from pipeline.read.resources import MEDIA_TYPES
+from pipeline.read.suggest import did_you_mean
 from pipeline.walk import map_inline_seqs, plain_text, replace_changed
 
 __doc__ = __doc__.replace("{UNSAFE}", UNSAFE_SCHEMES)

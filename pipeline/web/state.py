@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.bookless import manuscript_folder
+from pipeline.read.bookless import manuscript_folder
 from pipeline.diagnostics import Collector, ManuscriptError, Severity
 from pipeline.web.pages import PageImages, prune
 from pipeline.web.snapshot import Book, read_build

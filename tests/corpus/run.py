@@ -154,7 +154,7 @@ def build_one(book: str, out: Path, python: str) -> Result:
         r.failures.append("no preflight report written")
     # -- epubcheck and Ace, the validators the tests use
     sys.path.insert(0, str(ROOT))
-    from pipeline.validate import run_ace, run_epubcheck
+    from pipeline.check.validate import run_ace, run_epubcheck
 
     check_report = run_epubcheck([epub])[epub]
     if not check_report.clean:

@@ -13,7 +13,7 @@ from typing import Callable
 from ebooklib import epub
 
 from pipeline.chapter_index import all_ids, images
-from pipeline.files import read_regular
+from pipeline.read.files import read_regular
 from pipeline.model import Chapter, Document
 from pipeline.pagemap import NOTE_ON_TEXT, PageMap
 from pipeline.render import credits, html
@@ -21,7 +21,7 @@ from pipeline.render.epub.accessibility import accessibility_metadata
 from pipeline.render.epub.page_list import insert_page_breaks, page_list_nav, regions_that_differ
 from pipeline.render.epub.container import Deflate, deflate, write_zip
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.svg import output_bytes
+from pipeline.read.svg import output_bytes
 from pipeline.walk import plain_text
 
 XHTML = "application/xhtml+xml"

@@ -1,6 +1,6 @@
 """What the print layout knows about each page, read from WeasyPrint's boxes once, as plain data.
 
-The page map (pages.py) and the preflight report (pipeline.preflight) are made from these
+The page map (pages.py) and the preflight report (pipeline.check.preflight) are made from these
 facts, not from WeasyPrint's layout objects, so that a section laid out alone can keep them in
 the build cache with its PDF, and the facts of sections laid out apart can be put together
 (`assemble`) into those of the whole book: page numbers shifted by the pages before, the blank

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import weasyprint
 
-from pipeline.cache import Cache
+from pipeline.cache.store import Cache
 from pipeline.chapter_index import images
 from pipeline.diagnostics import SourcePos
 from pipeline.fetcher import LocalFetcher

@@ -193,7 +193,7 @@ def font_configuration() -> Iterator[Any]:
     """A WeasyPrint FontConfiguration whose folder of @font-face files is removed when the
     layout is done. WeasyPrint writes each such font into a folder of its own under the
     temporary folder and removes it only when the configuration is garbage-collected, which a
-    process that ends first (or pauses the collector, pipeline/gc_pause.py) never does: a
+    process that ends first (or pauses the collector, pipeline/build/gc_pause.py) never does: a
     folder of font files was left in /tmp by every layout. Reads FontConfiguration._folder
     (checked, as the patches are); gone when WeasyPrint gives the configuration a close()."""
     from weasyprint.text.fonts import FontConfiguration

@@ -30,8 +30,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import Cache, digest
-from pipeline.cache_entries import PdfPages, PdfSection
+from pipeline.cache.store import Cache, digest
+from pipeline.cache.entries import PdfPages, PdfSection
 from pipeline.render.pdf.facts import LayoutFacts
 
 XREF = "pipeline-xref:"

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.poppler import run_on_pdf
+from pipeline.check.poppler import run_on_pdf
 
 _NOT_KEY = re.compile(r"[\W_]+")
 

@@ -1,5 +1,5 @@
 """Two sequences of word keys aligned: the model's words of a chapter against the PDF's (for
-pipeline.completeness, whose docstring says how). Linear: equal words advance both sides; after
+pipeline.check.completeness, whose docstring says how). Linear: equal words advance both sides; after
 a difference both sides resynchronise on the nearest run of ANCHOR equal words, and the words
 skipped on the way are matched again one by one (`_gap`): whole, in pieces (a word broken at a
 line end), or several model words printed as one PDF word (paragraphs run together)."""

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from pipeline.build_cache import BuildCache, CachedBuild
-from pipeline.build_plan import STYLES_DIR, BuildPlan, Outputs
-from pipeline.cache import Cache, digest, entry_key
+from pipeline.build.whole import BuildCache, CachedBuild
+from pipeline.build.plan import STYLES_DIR, BuildPlan, Outputs
+from pipeline.cache.store import Cache, digest, entry_key
 from pipeline.diagnostics import Collector, Diagnostic, SourcePos
-from pipeline.files import read_inside
+from pipeline.read.files import read_inside
 from pipeline.fonts import font_files
-from pipeline.gc_pause import gc_paused
-from pipeline.bookless import manuscript_folder
+from pipeline.build.gc_pause import gc_paused
+from pipeline.read.bookless import manuscript_folder
 
 if TYPE_CHECKING:
-    from pipeline.cover_job import CoverJob
+    from pipeline.build.cover_job import CoverJob
     from pipeline.model import BookMeta, Chapter, Document
     from pipeline.render.html import HtmlOptions
 
@@ -49,7 +49,7 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
     everything that draws it: about two seconds saved on every other build), or drawn here."""
     if doc.meta.cover_image:
         return read_inside(root / doc.meta.cover_image, root)  # checked when loading
-    from pipeline.cover_job import cover_args, cover_entry
+    from pipeline.build.cover_job import cover_args, cover_entry
 
     args = cover_args(doc.meta)
     entry = cover_entry(args, styles_dir)
@@ -67,7 +67,7 @@ def _cover(doc: Document, root: Path, styles_dir: Path, cache: Cache, job: Cover
 def _remembered_deflate(cache: Cache) -> Callable[[bytes], bytes]:
     """The EPUB's files compressed as before when their bytes are (after an edit, all but one
     chapter's)."""
-    from pipeline.cache_entries import Deflated
+    from pipeline.cache.entries import Deflated
     from pipeline.render.epub.container import deflate
 
     return lambda data: cache.get_or_make(Deflated(digest(data)), lambda: deflate(data))
@@ -78,9 +78,9 @@ def _remembered_sections(doc: Document, cache: Cache) -> Callable[[Chapter, Html
     chapter with links, by every id of the book, which decides the files they point at): after
     an edit, only the edited chapter is rendered again; within a build, each chapter once (the
     page-list check and the EPUB ask for the same markup)."""
-    from pipeline.cache_entries import ChapterMarkup
+    from pipeline.cache.entries import ChapterMarkup
     from pipeline.chapter_index import all_ids, chapter_index
-    from pipeline.fingerprint import chapter_fingerprint
+    from pipeline.cache.fingerprint import chapter_fingerprint
     from pipeline.render.html import chapter_section
 
     targets = digest(repr(sorted(all_ids(doc).items())))
@@ -222,7 +222,7 @@ def _build(plan: BuildPlan, progress: Progress, cache: Cache) -> tuple[BuildResu
     def start_cover(meta: BookMeta) -> None:
         nonlocal cover_job
         if plan.epub and not diags.has_errors:
-            from pipeline.cover_job import start_cover_job
+            from pipeline.build.cover_job import start_cover_job
 
             cover_job = start_cover_job(meta, plan.styles_dir, cache)
 
@@ -256,7 +256,7 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
     printed = None
     if plan.pdf:
         # Print profiles: bleed, gutter and PDF/X (press), the cover sheet, the preflight report.
-        from pipeline.preflight import preflight
+        from pipeline.check.preflight import preflight
         from pipeline.render.pdf.layout import render_pdf
         from pipeline.render.pdf.printer import press_options
         from pipeline.render.cover.wrap import render_print_cover
@@ -298,7 +298,7 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
                 diags.warning(problem.pos, problem.text)
         diags.raise_if_errors()
         if press.for_print:
-            from pipeline.cover_check import cover_problems, with_cover
+            from pipeline.check.cover import cover_problems, with_cover
 
             cover_path = out / f"{doc.meta.slug}-cover.pdf"
             outputs[cover_path] = render_print_cover(doc.meta, pages, press, styles_dir)

@@ -29,8 +29,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pipeline.cache_entries import Entry
-from pipeline.files import Refused, read_regular, tree_files
+from pipeline.cache.entries import Entry
+from pipeline.read.files import Refused, read_regular, tree_files
 
 _CHECK = 32  # bytes of HMAC-SHA-256 before each cache entry
 _KEY_FILE = ".key"
@@ -39,7 +39,7 @@ _KEY_FILE = ".key"
 KEEP_PER_KIND = 2000
 KEEP = {"output": 16, "build": 64, "cover": 16,  # whole books and covers: the last few are enough
         "section": 1000, "deflate": 1000}  # an EPUB's chapters (markup, compressed): a few books' worth
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the pipeline package, whose code is in every key
 _ENV_SETTINGS = ("SOURCE_DATE_EPOCH",)
 
 
@@ -101,7 +101,7 @@ def _tagged(tag: bytes, data: bytes) -> bytes:
 
 
 def _canonical(value: object) -> bytes:
-    """One unambiguous byte form for each input an entry declares (see cache_entries)."""
+    """One unambiguous byte form for each input an entry declares (see entries.py)."""
     if isinstance(value, bytes):
         return _tagged(b"b", value)
     if isinstance(value, str):
@@ -126,7 +126,7 @@ def _canonical(value: object) -> bytes:
 def entry_key(entry: Entry) -> str:
     """The key of an entry: its kind, every field, and the pipeline's version."""
     if not (isinstance(entry, Entry) and dataclasses.is_dataclass(entry) and entry.__dataclass_params__.frozen):  # type: ignore[attr-defined]
-        raise TypeError(f"the cache holds the entries of pipeline.cache_entries only, not {entry!r}")
+        raise TypeError(f"the cache holds the entries of pipeline.cache.entries only, not {entry!r}")
     return digest(pipeline_version(), entry.KIND, _canonical(entry))
 
 
@@ -175,7 +175,7 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 
 class Cache:
-    """Blobs by entry (pipeline.cache_entries): `get(entry)`, `put(entry, data)`, the key made
+    """Blobs by entry (pipeline.cache.entries): `get(entry)`, `put(entry, data)`, the key made
     from the entry's declared inputs. Each file starts with an HMAC of its kind, key and bytes:
     an entry damaged on disk (cut short by a full disk, say), moved from another key or not
     written by this user's builds is a miss, never a wrong chapter, a broken EPUB or code run."""

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.bookless import BOOK_FILE, manuscript_folder
-from pipeline.cache import Cache, digest
-from pipeline.cache_entries import FrontMatter
+from pipeline.read.bookless import BOOK_FILE, manuscript_folder
+from pipeline.cache.store import Cache, digest
+from pipeline.cache.entries import FrontMatter
 from pipeline.diagnostics import Collector, SourcePos, display_path
-from pipeline.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
-from pipeline.yaml_help import cut_at_comment, explain, text_starts
+from pipeline.read.files import MAX_FILE_BYTES, Refused, is_readable_inside, read_inside
+from pipeline.read.yaml_help import cut_at_comment, explain, text_starts
 
 MAX_YAML_VALUES = 20_000  # scalars, lists and mappings in one front matter, aliases expanded
 MAX_REPORTED = 50  # control characters listed one by one in a file; the rest are counted

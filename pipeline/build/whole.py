@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cache import Cache, digest, inputs_key
-from pipeline.cache_entries import OutputFile, WholeBuild
+from pipeline.cache.store import Cache, digest, inputs_key
+from pipeline.cache.entries import OutputFile, WholeBuild
 from pipeline.diagnostics import Diagnostic, Severity, SourcePos
 
 

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as etree
 from typing import Callable, TypeVar
 
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.locate import Locator
+from pipeline.read.locate import Locator
 from pipeline.model import Block, Emph, Inline, Link, Phrase, Span, Strong
 
 MAX_BLOCK_DEPTH = 32  # lists, block quotes, <div>s and notes inside one another

@@ -25,8 +25,8 @@ from pipeline.model import (
     BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline, LineBreak, Link,
     ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
-from pipeline.pdf_words import PdfWords, key
-from pipeline.word_alignment import Match, align
+from pipeline.check.pdf_words import PdfWords, key
+from pipeline.check.word_alignment import Match, align
 from pipeline.walk import iter_blocks
 
 NOTES_OVERLEAF = 2  # pages of the next chapter where a chapter's last note may end
@@ -140,7 +140,7 @@ def chapter_words(ch: Chapter) -> tuple[_Stream, _Stream]:
     return body, notes_stream
 
 
-# -- a table's words, out of order (the rest is aligned by pipeline.word_alignment) ---------
+# -- a table's words, out of order (the rest is aligned by pipeline.check.word_alignment) ---------
 
 
 def _table_words(stream: _Stream, pdf: list[str], out: Match, blocked: set[int]) -> None:

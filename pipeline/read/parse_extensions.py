@@ -20,8 +20,8 @@ from markdown.inlinepatterns import (
     ShortImageReferenceInlineProcessor, ShortReferenceInlineProcessor,
 )
 
-from pipeline.parse_links import kept_as_text, span_attrs, undefined, use_needle
-from pipeline.rawhtml import read_tag
+from pipeline.read.parse_links import kept_as_text, span_attrs, undefined, use_needle
+from pipeline.read.rawhtml import read_tag
 
 # Set by the inline processors below for the walker, under names no markup can write (a space).
 USE = " use"  # the source text of a reference use or of markup kept as text: where it stands

@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.meta import slugify
+from pipeline.read.meta import slugify
 from pipeline.model import Image, Inline, Span, Attrs, Text
-from pipeline.raster import check_raster
-from pipeline.files import Refused, read_regular
-from pipeline.suggest import did_you_mean
-from pipeline.svg import SvgRefused, sanitise
+from pipeline.read.raster import check_raster
+from pipeline.read.files import Refused, read_regular
+from pipeline.read.suggest import did_you_mean
+from pipeline.read.svg import SvgRefused, sanitise
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}

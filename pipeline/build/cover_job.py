@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.cache import Cache, digest, tree_digest
-from pipeline.cache_entries import Cover
+from pipeline.cache.store import Cache, digest, tree_digest
+from pipeline.cache.entries import Cover
 from pipeline.fonts import font_files
 from pipeline.model import BookMeta
 

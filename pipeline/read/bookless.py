@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.sources import RawManuscript, YamlBlock
+    from pipeline.read.sources import RawManuscript, YamlBlock
 
 BOOK_FILE = "book.yaml"
 
@@ -42,7 +42,7 @@ def lend_first_front(raw: RawManuscript) -> RawManuscript:
     anthology's other authors are not lost."""
     if not raw.book_from or raw.book.broken or not raw.chapters:
         return raw
-    from pipeline.meta import BOOK_KEYS, CHAPTER_KEYS, PEOPLE_KEYS
+    from pipeline.read.meta import BOOK_KEYS, CHAPTER_KEYS, PEOPLE_KEYS
 
     book_only = BOOK_KEYS - CHAPTER_KEYS - {"chapters"}
     shared = (BOOK_KEYS & CHAPTER_KEYS) - set(PEOPLE_KEYS)
@@ -57,7 +57,7 @@ def metadata_note(root: Path) -> str:
     if folder == root and (not root.is_dir() or (root / BOOK_FILE).exists()):
         return ""
     from pipeline.diagnostics import display_path
-    from pipeline.sources import md_files
+    from pipeline.read.sources import md_files
 
     if folder != root:
         return (f"{display_path(root)} alone: the book's title and details come from its front matter "

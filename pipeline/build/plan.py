@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+STYLES_DIR = Path(__file__).resolve().parents[2] / "styles"
 
 
 class Outputs(enum.Enum):
@@ -21,7 +21,7 @@ class Outputs(enum.Enum):
 
 @dataclass(frozen=True)
 class BuildPlan:
-    manuscript: Path  # a book folder, or a single .md file (pipeline.bookless)
+    manuscript: Path  # a book folder, or a single .md file (pipeline.read.bookless)
     out: Path
     outputs: Outputs = Outputs.BOTH
     profile: str = ""  # a print profile overriding book.yaml's `print:`; "" keeps the book's

@@ -17,7 +17,8 @@ from typing import Any
 
 import pypdf
 
-from pipeline import completeness, pdf_words
+from pipeline.check import completeness
+from pipeline.check import pdf_words
 from pipeline.diagnostics import SourcePos
 from pipeline.model import Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
@@ -238,7 +239,7 @@ def _box(page: Any, name: str) -> tuple[float, float, float, float]:
 def _completeness(doc: Document, pdf: bytes, facts: LayoutFacts, reader: pypdf.PdfReader,
                   where: list[tuple[str, str]]) -> list[Problem]:
     """Every word of the running text and notes in the PDF's text, in order, inside the trim
-    box, each paragraph on a line of its own (pipeline.completeness), at the block's own line."""
+    box, each paragraph on a line of its own (pipeline.check.completeness), at the block's own line."""
     try:
         words = pdf_words.pdf_words(pdf)
     except (OSError, subprocess.CalledProcessError) as exc:

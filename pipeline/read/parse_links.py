@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.suggest import did_you_mean
+from pipeline.read.suggest import did_you_mean
 
 References = dict[str, tuple[str, str]]  # label (lower case) -> (address, title)
 

@@ -1,6 +1,6 @@
 """Every kind of entry the build cache holds, each as a frozen dataclass of its declared inputs.
 
-An entry's key is made by pipeline.cache from all of its fields, the entry's kind and the
+An entry's key is made by pipeline.cache.store from all of its fields, the entry's kind and the
 pipeline's version (code and dependencies), in one place: a field cannot be left out of its
 key, and no caller mixes the version in by hand. Cache.get and Cache.put take only these.
 Fields are text, bytes, numbers, tuples of those, or frozen dataclasses of those (rendering
@@ -23,7 +23,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class WholeBuild(Entry):
-    """A whole build's manifest: file names -> OutputFile digests, pages, diagnostics (build_cache)."""
+    """A whole build's manifest: file names -> OutputFile digests, pages, diagnostics (build/whole.py)."""
 
     KIND = "build"
     inputs: str  # cache.inputs_key: every file the build reads, and its settings

@@ -1,7 +1,7 @@
 """Notes in Python-Markdown's tree: the definitions, collected before the walk; each call; the
 problems of labels (called and not defined, defined twice, defined and not called).
 
-A mixin of the parser's tree walker (pipeline.parse). A note called several times is converted
+A mixin of the parser's tree walker (pipeline.read.parse). A note called several times is converted
 once: its text, and every problem in it, belongs to the note, not to each call.
 """
 
@@ -13,9 +13,9 @@ from collections import Counter
 from typing import Callable
 
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.locate import Locator
+from pipeline.read.locate import Locator
 from pipeline.model import Block, Note
-from pipeline.suggest import did_you_mean
+from pipeline.read.suggest import did_you_mean
 
 _DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]*)\]:", re.MULTILINE)
 
@@ -37,7 +37,7 @@ def collect_definitions(root: etree.Element) -> dict[str, etree.Element]:
 
 
 class NoteCalls:
-    """Needs from the walker: loc, diags, blocks(), and note_text() and told of pipeline.nesting."""
+    """Needs from the walker: loc, diags, blocks(), and note_text() and told of pipeline.read.nesting."""
 
     loc: Locator
     diags: Collector

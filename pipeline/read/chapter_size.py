@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.sources import RawChapter
+from pipeline.read.sources import RawChapter
 
 # At the limits (580-860 pages): prose 28 s of CPU and 320 MB, one long table 76 s and 1.2 GB,
 # lines of 1,000 characters without a space 46 s and 400 MB (the EPUB: 2 s each).

@@ -1,4 +1,4 @@
-"""Raw HTML and tables -> model, under the safe list of pipeline.rawhtml.
+"""Raw HTML and tables -> model, under the safe list of pipeline.read.rawhtml.
 
 A mixin of the parser's tree walker: Python-Markdown sets raw HTML aside
 (blocks whole, inline tags one by one); this turns it back into model nodes.
@@ -15,7 +15,7 @@ from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
     Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
-from pipeline.rawhtml import (
+from pipeline.read.rawhtml import (
     COMMON_ATTRS, INLINE_TAGS, SAFE_TAGS, TAG_ATTRS, VOID_TAGS, allowed_attrs, check_tag, read_tag,
 )
 
@@ -261,7 +261,7 @@ class RawHtmlConverter:
 
 def stand_in(tag: str, attrs: Mapping[str, str]) -> list[Inline]:
     """What is left of an element removed from the text: a picture's alt text, set as a remote
-    picture's is (pipeline.resources)."""
+    picture's is (pipeline.read.resources)."""
     return [Span(Attrs(classes=("missing-image",)), (Text(attrs["alt"]),))] if tag == "img" and attrs.get("alt") else []
 
 

@@ -24,20 +24,20 @@ from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.locate import Locator
+from pipeline.read.locate import Locator
 from pipeline.model import (
     Attrs, Block, BlockQuote, Code, CodeBlock, Div, Emph, Figure, Heading, Image, Inline, LineBreak,
     Link, ListBlock, Para, SceneBreak, Span, Strong, Text,
 )
-from pipeline.nesting import BLOCK_MESSAGE, NestingGuard, readable
-from pipeline.parse_extensions import (
+from pipeline.read.nesting import BLOCK_MESSAGE, NestingGuard, readable
+from pipeline.read.parse_extensions import (
     REFERENCES, USE, WARN, BracketedSpan, FenceAttributes, NestedHtmlBlock, NestedMarkdownDiv, SeparateBlockQuotes,
 )
-from pipeline.parse_links import References
-from pipeline.parse_links import book_references as book_definitions
-from pipeline.parse_notes import NoteCalls
-from pipeline.parse_raw import RawHtmlConverter, stand_in, with_attrs
-from pipeline.rawhtml import INLINE_TAGS, allowed_attrs, check_tag, read_tag
+from pipeline.read.parse_links import References
+from pipeline.read.parse_links import book_references as book_definitions
+from pipeline.read.parse_notes import NoteCalls
+from pipeline.read.parse_raw import RawHtmlConverter, stand_in, with_attrs
+from pipeline.read.rawhtml import INLINE_TAGS, allowed_attrs, check_tag, read_tag
 
 # Given (src, alt, title, pos), the Image, or what stands in for a refused one.
 ImageFn = Callable[[str, str, str, SourcePos], Inline]
@@ -69,7 +69,7 @@ class _Capture(Treeprocessor):
 def _convert(md: markdown.Markdown, capture: _Capture, text: str, loc: Locator, diags: Collector) -> None:
     """Markdown.convert up to our capture of the tree: the tree processors after it (unescape),
     the serialisation to HTML and the postprocessors would be thrown away (a third of the time).
-    Text nested past the limits (pipeline.nesting) is reported and not read."""
+    Text nested past the limits (pipeline.read.nesting) is reported and not read."""
     if not text.strip() or not readable(text, loc, diags):
         return
     md.lines = text.split("\n")

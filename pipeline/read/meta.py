@@ -10,12 +10,12 @@ import unicodedata
 import uuid
 from typing import Any, Callable, Sequence
 
-from pipeline.dates import read_date
+from pipeline.read.dates import read_date
 from pipeline.diagnostics import Collector, SourcePos
-from pipeline.isbn import ReadIsbn, looks_like_isbn, read_isbn
+from pipeline.read.isbn import ReadIsbn, looks_like_isbn, read_isbn
 from pipeline.model import BookMeta, ChapterMeta, Contributor, Correction, Inline, Trim
 from pipeline.print_profiles import DEFAULT_PAPER, DEFAULT_PROFILE, PAPER_CALIPER_IN, PROFILES, caliper_in
-from pipeline.sources import YamlBlock
+from pipeline.read.sources import YamlBlock
 
 _MM_PER_IN = 25.4
 TRIMS: dict[str, tuple[float, float]] = {
@@ -88,7 +88,7 @@ class _Fields:
         return tuple(x.strip() for x in items)
 
     def date(self, key: str) -> str:
-        """ISO text ("" if none): a year, a YAML date or a written one; see pipeline/dates.py."""
+        """ISO text ("" if none): a year, a YAML date or a written one; see pipeline/read/dates.py."""
         value = self.block.data.get(key)
         if value is None or value == "":
             return ""

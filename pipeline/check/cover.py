@@ -17,8 +17,8 @@ import pypdf
 from PIL import Image
 
 from pipeline.model import Document
-from pipeline.poppler import run_on_pdf
-from pipeline.preflight import BOX_TOLERANCE_PT, Problem, Report
+from pipeline.check.poppler import run_on_pdf
+from pipeline.check.preflight import BOX_TOLERANCE_PT, Problem, Report
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, spine_width_in
 
 DPI = 72  # the bleed (0.125 in) is 9 pixels deep

@@ -14,7 +14,7 @@ import pickle
 from dataclasses import replace
 
 from pipeline.model import Block, Chapter
-from pipeline.remembered import Remembered
+from pipeline.cache.remembered import Remembered
 
 _MARKS: Remembered[str] = Remembered()
 
