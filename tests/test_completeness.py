@@ -229,3 +229,22 @@ def test_a_note_cut_into_pieces_keeps_every_character_once() -> None:
     assert [el.get("id") for p in pieces for el in p.iter() if el.get("id")] == ["c-note-1", "y"]
     fixes = note_split.with_cuts(":root > *:nth-child(2) { break-before: page; }", {"c-note-1": [6, 16]})
     assert note_split.cuts_of(fixes) == {"c-note-1": [6, 16]} and fixes.startswith(":root")
+
+
+@pytest.mark.parametrize("profile", ["proof", "kdp"])
+def test_a_hard_wrapped_note_and_a_code_block_in_a_note_are_printed(tiny: Path, tmp_path: Path, profile: str) -> None:
+    """A note written over several lines, each ending with a space (as hard-wrapped text is):
+    WeasyPrint 70 stopped with an AssertionError ("Got ' \\n' between two lines"), exit 1. A
+    code block in a note was printed as an empty paragraph: its words lost without a word."""
+    second = tiny / "second.md"
+    note = ("[^wrapped]: The first line of the note ends with a space \n    and the wrapped second line \n"
+            "    goes on to the third.\n\n        codeword1 = run(codeword2)\n        codeword3()\n")
+    text = second.read_text().replace("with its own notes.[^1]", "with its own notes.[^1] Wrapped.[^wrapped]")
+    second.write_text(f"{text}\n{note}")
+    assert build(tiny, tmp_path, "--profile", profile) == 0
+    assert found(tmp_path) == []
+    printed = [text for _, _, text in words_in_trim(tmp_path / f"{SLUG}.pdf")]
+    for word in ("wrapped", "third.", "codeword1", "run(codeword2)", "codeword3()"):
+        assert word in printed, word
+    lines = {line for _, line, text in words_in_trim(tmp_path / f"{SLUG}.pdf") if text.startswith("codeword")}
+    assert len(lines) == 2, "the code's two lines, each a line of its own"

@@ -337,3 +337,19 @@ def test_preflight_reports_a_missing_glyph_with_its_page(tiny: Path, tmp_path: P
     report = json.loads((tmp_path / "out" / "a-tiny-book-preflight.json").read_text())
     (missing,) = [p for p in report["problems"] if p["check"] == "missing_glyphs"]
     assert "U+2713" in missing["message"] and missing["file"].endswith("second.md") and missing["page"] > 1
+
+
+def test_a_numbered_list_that_starts_later_prints_its_own_numbers(tiny: Path, tmp_path: Path) -> None:
+    """`4. the fourth demand.` after a paragraph (the guide's own example) printed as "1.":
+    WeasyPrint 70 reads no `start` attribute. The completeness check found it (a missing '4.')."""
+    second = tiny / "second.md"
+    second.write_text(second.read_text().replace("## Only Section", "1. first\n2. second\n\nThen:\n\n4. fourth\n5. fifth\n\n## Only Section"))
+    assert main(["build", str(tiny), "-o", str(tmp_path), "--only", "pdf"]) == 0
+    from pipeline.check.pdf_words import pdf_words
+
+    words = pdf_words((tmp_path / "a-tiny-book.pdf").read_bytes())
+    assert words is not None, "pdftotext (poppler-utils) is needed"
+    flat = " ".join(words.texts)
+    assert "1. first 2. second" in flat and "4. fourth 5. fifth" in flat, flat
+    report = json.loads((tmp_path / "a-tiny-book-preflight.json").read_text())
+    assert [p for p in report["problems"] if p["check"] == "text_completeness"] == []

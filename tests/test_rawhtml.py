@@ -140,3 +140,22 @@ def test_other_attributes_are_dropped_with_a_warning(tmp_path: Path, capsys: pyt
     assert "a.md:4:3: warning: <span style=...>: attribute dropped" in capsys.readouterr().err
     with zipfile.ZipFile(tmp_path / "out" / "style.epub") as z:
         assert b"color: red" not in z.read("EPUB/text/a.xhtml")
+
+
+def test_an_end_tag_in_a_code_span_does_not_end_the_html_around_it(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """PHP Markdown Extra's test: `<p markdown="1">` whose text holds the code span `</p>`.
+    Python-Markdown ended the paragraph inside the backticks, and the build stopped on a stray
+    <p>. Code spans and code blocks elsewhere keep their end tags as typed."""
+    (tmp_path / "book.yaml").write_text("title: Code\n")
+    (tmp_path / "a.md").write_text('---\ntitle: A\n---\n<p markdown="1">\nCode spans like `</p>` are allowed, '
+                                   "and _emphasis_.\n</p>\n\nAt the top, `</b>` and `<b>`.\n\n"
+                                   "    an indented `</x>` block\n\nThe end.\n")
+    assert main(["build", str(tmp_path), "-o", str(tmp_path / "out"), "--only", "epub"]) == 0
+    assert ": warning: " not in capsys.readouterr().err
+    with zipfile.ZipFile(tmp_path / "out" / "code.epub") as z:
+        page = z.read("EPUB/text/a.xhtml").decode()
+    assert re.search(r"<p>\s*Code spans like <code>&lt;/p&gt;</code> are allowed, and <em>emphasis</em>.\s*</p>", page)
+    assert "<code>&lt;/b&gt;</code> and <code>&lt;b&gt;</code>" in page
+    assert "<pre><code>an indented `&lt;/x&gt;` block\n</code></pre>" in page
+    assert "\ue000" not in page

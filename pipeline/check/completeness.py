@@ -92,8 +92,12 @@ def _inline_text(items: Iterable[Inline], out: list[str], notes: list[Note]) -> 
 
 
 def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], label: str, prefix: str = "") -> None:
-    """Each block that holds text, depth first; `prefix` (a note's marker) opens the first."""
+    """Each block that holds text, depth first; `prefix` (a note's marker) opens the first, and
+    an ordered list's number its item's first block (print sets "3." before the item's words)."""
+    numbers: dict[int, str] = {}
     for b in iter_blocks(blocks):
+        if isinstance(b, ListBlock) and b.ordered:
+            numbers.update((id(item[0]), f"{n}. ") for n, item in enumerate(b.items, b.start) if item)
         texts: list[tuple[tuple[Inline, ...] | str, bool]] = []
         match b:
             case Para() | Heading():
@@ -107,7 +111,7 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
             case BlockQuote() | Div() | ListBlock() | SceneBreak():
                 continue
         for content, own_line in texts:
-            out = [prefix]
+            out = [prefix, numbers.pop(id(b), "")]
             prefix = ""
             if isinstance(content, str):
                 out.append(content)

@@ -31,7 +31,8 @@ from pipeline.model import (
 )
 from pipeline.read.nesting import BLOCK_MESSAGE, NestingGuard, readable
 from pipeline.read.parse_extensions import (
-    REFERENCES, USE, WARN, BracketedSpan, FenceAttributes, NestedHtmlBlock, NestedMarkdownDiv, SeparateBlockQuotes,
+    END_TAG_MARK, REFERENCES, USE, WARN, BracketedSpan, CodeSpanEndTags, FenceAttributes, NestedHtmlBlock,
+    NestedMarkdownDiv, SeparateBlockQuotes,
 )
 from pipeline.read.parse_links import References
 from pipeline.read.parse_links import book_references as book_definitions
@@ -100,6 +101,7 @@ def _new_markdown(references: References | None = None) -> tuple[markdown.Markdo
     md.inlinePatterns.register(BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
     md.preprocessors.register(FenceAttributes(md), "fence-attributes", 26)  # before fenced code (25)
+    md.preprocessors.register(CodeSpanEndTags(md), "code-span-end-tags", 21)  # before raw HTML blocks (20)
     md.parser.blockprocessors.register(SeparateBlockQuotes(md.parser), "quote", 20)  # in place of Python-Markdown's
     md.parser.blockprocessors.register(NestedMarkdownDiv(md.parser), "nested-markdown-div", 75)
     md.parser.blockprocessors.register(NestedHtmlBlock(md.parser), "nested-html-block", 74)
@@ -136,7 +138,7 @@ def _texts(raw: str) -> list[Inline]:
 
 
 def _clean(text: str) -> str:
-    text = _ESCAPED.sub(lambda m: chr(int(m.group(1))), text.replace(NBSP_PLACEHOLDER, ""))
+    text = _ESCAPED.sub(lambda m: chr(int(m.group(1))), text.replace(NBSP_PLACEHOLDER, "").replace(END_TAG_MARK, "<"))
     return html.unescape(text.replace(_AMP, "&")) if _AMP in text else text
 
 
@@ -242,7 +244,7 @@ class _Walker(RawHtmlConverter, NoteCalls, NestingGuard):
     def _code_text(self, el: etree.Element) -> str:
         """Python-Markdown keeps code HTML-escaped (&amp;); raw HTML read by lxml is not."""
         text = el.text or ""
-        return text if self.raw else html.unescape(_clean(text))
+        return text.replace(END_TAG_MARK, "<") if self.raw else html.unescape(_clean(text))
 
     # -- blocks ------------------------------------------------------------
 

@@ -52,6 +52,30 @@ class SeparateBlockQuotes(BlockQuoteProcessor):
         self.parser.state.reset()
 
 
+# What stands for the "<" of an end tag inside a code span while Python-Markdown reads raw HTML
+# blocks (CodeSpanEndTags); parse.py puts the "<" back. A private-use character: a manuscript
+# that holds it is left as it is.
+END_TAG_MARK = "\ue000"
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+class CodeSpanEndTags(Preprocessor):
+    """`<p markdown="1">` ... `` `</p>` `` ... `</p>`: Python-Markdown's reader of raw HTML
+    blocks ends the paragraph at the `</p>` inside the backticks, and the rest of its text
+    stood as a stray tag ("<p> cannot stand inside a paragraph"; its own HTML output breaks
+    there the same way). Inside a code span an end tag's "<" is set aside until the code is
+    read. One line for one line."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if any(END_TAG_MARK in line for line in lines):
+            return lines
+
+        def mark(m: re.Match[str]) -> str:
+            return m.group(1) + m.group(2).replace("</", END_TAG_MARK + "/") + m.group(1)
+
+        return [_CODE_SPAN.sub(mark, line) if "</" in line and "`" in line else line for line in lines]
+
+
 class FenceAttributes(Preprocessor):
     """A fence's language and then its attributes, `~~~ .html {#codeid}` or ```` ```python{.x} ````
     (PHP Markdown Extra and pandoc write them so), as `~~~ {.html #codeid}`: Python-Markdown's

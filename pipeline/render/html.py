@@ -6,6 +6,8 @@ for the EPUB; HTML with notes set inline at the call (float: footnote) for print
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
@@ -16,7 +18,7 @@ from pipeline.model import (
     Heading, Image, Inline, LineBreak, Link, ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
 )
 from pipeline.render.credits import byline, credits, names
-from pipeline.walk import iter_block_inlines, iter_blocks, plain_text
+from pipeline.walk import iter_block_inlines, iter_blocks, map_text_runs, plain_text
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,17 @@ def t(text: str) -> str:
 
 def a(text: str) -> str:
     return escape(text, quote=True)
+
+
+def code_lines(text: str) -> str:
+    """Print: a code block's lines, a block each, so that a line turned over hangs (print.css)."""
+    return "".join(f'<span class="line">{t(line) or " "}</span>' for line in text.split("\n"))
+
+
+def one_line(texts: list[str]) -> list[str]:
+    """Print notes: the source's line ends as spaces. In a footnote WeasyPrint 70 keeps a line
+    end, and one after a space stops its layout (AssertionError "Got ' \\n' between two lines")."""
+    return [re.sub(r"[ \t]*\n[ \t]*", " ", text) for text in texts]
 
 
 def lang_attrs(lang: str, opts: HtmlOptions) -> str:
@@ -184,8 +197,11 @@ class Renderer:
                 marker = ""
             elif isinstance(b, Table):
                 out.append(self.note_table(b, lang))
+            elif isinstance(b, CodeBlock):
+                out.append(f'<span class="note-p note-code">{code_lines(b.text)}</span>')
             else:
                 inlines = b.inlines if isinstance(b, Para) else tuple(iter_block_inlines(b, False))
+                inlines = map_text_runs(inlines, one_line)
                 mark = f' data-marker="{a(marker)}"' if marker else ""
                 out.append(f'<span class="{classes}"{mark}{lang_attrs(lang, self.opts)}>{self.inlines(inlines)}</span>')
                 marker = ""  # a list item's marker before its first paragraph only
@@ -197,7 +213,7 @@ class Renderer:
         def cell(c: Cell) -> str:
             extra = (f' colspan="{c.colspan}"' if c.colspan > 1 else "") + (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "")
             align = f" align-{c.align}" if c.align else ""
-            return f'<span class="note-{"th" if c.header else "td"}{align}"{extra}>{self.inlines(c.inlines)}</span>'
+            return f'<span class="note-{"th" if c.header else "td"}{align}"{extra}>{self.inlines(map_text_runs(c.inlines, one_line))}</span>'
 
         head_rows, body_rows = head_and_body(table)
         rows = "".join(f'<span class="note-tr{" note-head" if k < len(head_rows) else ""}">'
@@ -222,14 +238,14 @@ class Renderer:
             case ListBlock():
                 tag = "ol" if block.ordered else "ul"
                 start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+                if start and not self.opts.epub:  # WeasyPrint 70 reads no start attribute: its counter
+                    start += f' style="counter-reset: list-item {block.start - 1}"'
                 items = "".join(f"<li>{self.blocks(item)}</li>\n" for item in block.items)
                 return f"<{tag}{start}>\n{items}</{tag}>"
             case CodeBlock():
                 if self.opts.epub:
                     return f"<pre><code>{t(block.text)}</code></pre>"
-                # Print: a block per line, so that a line turned over at the measure hangs (print.css).
-                lines = "".join(f'<span class="line">{t(line) or " "}</span>' for line in block.text.split("\n"))
-                return f"<pre><code>{lines}</code></pre>"
+                return f"<pre><code>{code_lines(block.text)}</code></pre>"
             case SceneBreak():
                 return '<hr class="scene-break"/>'
             case Div():
