@@ -7,7 +7,6 @@ for the EPUB; HTML with notes set inline at the call (float: footnote) for print
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
@@ -38,7 +37,7 @@ def a(text: str) -> str:
 
 def code_lines(text: str) -> str:
     """Print: a code block's lines, a block each, so that a line turned over hangs (print.css)."""
-    return "".join(f'<span class="line">{t(line) or " "}</span>' for line in text.split("\n"))
+    return "".join(f'<span class="line">{t(line) or " "}</span>' for line in text.rstrip("\n").split("\n"))
 
 
 def one_line(texts: list[str]) -> list[str]:
