@@ -154,6 +154,20 @@ def _until_closed(tag: str, first: str, blocks: list[str]) -> tuple[str, int, st
     return None
 
 
+def _take(tag: str, first: str, blocks: list[str]) -> str | None:
+    """The element that opens with `first` (the first of `blocks`, perhaps stripped), taken off
+    `blocks` with what follows it on its last line put back; None (and `blocks` as they were)
+    when it is never closed."""
+    found = _until_closed(tag, first, [first, *blocks[1:]])
+    if found is None:
+        return None
+    raw, used, after = found
+    del blocks[:used]
+    if after.strip():
+        blocks.insert(0, after)
+    return raw
+
+
 class NestedMarkdownDiv(BlockProcessor):
     """`<div class="verse" markdown="1">` ... `</div>` inside a block quote or a note.
     md_in_html sets aside raw HTML only at the top level of the text (its preprocessor sees
@@ -170,13 +184,9 @@ class NestedMarkdownDiv(BlockProcessor):
         kind, tag, attrs = read_tag(first.strip())
         if kind != "open" or tag != "div":
             return False
-        found = _until_closed("div", blocks[0], blocks)
-        if found is None:
+        raw = _take("div", blocks[0], blocks)
+        if raw is None:
             return False  # never closed: left to the paragraph, which reports the stray tag
-        raw, used, after = found
-        del blocks[:used]
-        if after.strip():
-            blocks.insert(0, after)
         inner = raw.partition("\n")[2]  # without the opening tag's line, and without the closing tag
         div = etree.SubElement(parent, "div", {k: v for k, v in attrs.items() if k != "markdown"})
         self.parser.parseChunk(div, "\n\n".join(t for t in inner[:inner.rfind("</")].split("\n\n") if t.strip()))
@@ -197,12 +207,8 @@ class NestedHtmlBlock(BlockProcessor):
     def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
         first = blocks[0].lstrip()
         tag = _RAW_BLOCK.match(first).group(1).lower()
-        found = _until_closed(tag, first, [first, *blocks[1:]])
-        if found is None:
+        raw = _take(tag, first, blocks)
+        if raw is None:
             return False  # never closed: left to the paragraph, which reports the stray tag
-        raw, used, after = found
-        del blocks[:used]
-        if after.strip():
-            blocks.insert(0, after)
         etree.SubElement(parent, "p").text = self.parser.md.htmlStash.store(raw)
         return None
