@@ -37,6 +37,10 @@ class RawHtmlConverter:
     diags: Collector
     raw: int
 
+    def stashed(self, index: int) -> str:
+        """The raw HTML Python-Markdown set aside under `index` ("" for a placeholder of nothing)."""
+        return self.stash[index] if index < len(self.stash) else ""
+
     def inlines(self, el: etree.Element) -> tuple[Inline, ...]:
         raise NotImplementedError
 
@@ -52,16 +56,16 @@ class RawHtmlConverter:
         its closing tag and is then thrown away."""
         stack: list[tuple[str, dict[str, str], list[Inline], SourcePos]] = [("", {}, [], SourcePos(""))]
         block_told = False
-        for token in tokens:
+        for at_token, token in enumerate(tokens):
             if stack[-1][0].startswith("!"):
-                if isinstance(token, int) and read_tag(self.stash[token] if token < len(self.stash) else "")[:2] == (
+                if isinstance(token, int) and read_tag(self.stashed(token))[:2] == (
                         "close", stack[-1][0][1:]):
                     stack.pop()
                 continue
             if not isinstance(token, int):
                 stack[-1][2].append(token)
                 continue
-            raw = self.stash[token] if token < len(self.stash) else ""
+            raw = self.stashed(token)
             if _ENTITY.fullmatch(raw.strip()):  # a character reference, set aside like a tag
                 stack[-1][2].append(Text(html.unescape(raw)))
                 continue
@@ -88,8 +92,8 @@ class RawHtmlConverter:
                 if not block_told:  # the tags of one table or list in a paragraph: one problem
                     block_told = True
                     closed = kind != "open" or any(
-                        isinstance(t, int) and read_tag(self.stash[t] if t < len(self.stash) else "")[:2] == ("close", tag)
-                        for t in tokens[tokens.index(token) + 1:])
+                        isinstance(t, int) and read_tag(self.stashed(t))[:2] == ("close", tag)
+                        for t in tokens[at_token + 1:])
                     self.diags.error(pos, f"<{tag}> cannot stand inside a paragraph; put it on lines of its own" if closed
                                      else f"<{tag}> is never closed: end it with </{tag}> on a line of its own "
                                           "(its text is read as a paragraph until then)")
@@ -135,7 +139,7 @@ class RawHtmlConverter:
 
     def raw_block(self, index: int, pos: SourcePos) -> Block | None:
         """A block of raw HTML: parsed, then converted under the safe list."""
-        raw = self.stash[index] if index < len(self.stash) else ""
+        raw = self.stashed(index)
         pos = self.loc.find(raw.strip()[:40], advance=False)
         self.loc.cursor = max(self.loc.cursor, self.loc.source.find(raw.strip()[:40]))
         raw = self._unmark(raw)

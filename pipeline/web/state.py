@@ -134,7 +134,8 @@ class BookState:
                                progress=lambda stage: self._set(building=stage, status=f"Rebuilding: {stage}…"))
                 book = read_build(self.out, result.pdf.stem)
             except ManuscriptError as exc:
-                lines = tuple(d.shown(manuscript_folder(self.root)) for d in exc.diagnostics)
+                folder = manuscript_folder(self.root)
+                lines = tuple(d.shown(folder) for d in exc.diagnostics)
                 errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
                 self.log("\n".join(lines) + f"\n{errors} error(s): the page shows them beside the last good build; "
                                              "fix them and save")
@@ -147,7 +148,8 @@ class BookState:
                 return self._set(errors=(line,), building="", seconds=time.monotonic() - started,
                                  status=f"Build failed at {time.strftime('%H:%M:%S')}: internal error")
             seconds = time.monotonic() - started
-            warnings = tuple(d.shown(manuscript_folder(self.root)) for d in result.warnings)
+            folder = manuscript_folder(self.root)
+            warnings = tuple(d.shown(folder) for d in result.warnings)
             if warnings:
                 self.log("\n".join(warnings))
             self._show(book, seconds, warnings)
