@@ -21,6 +21,7 @@ from pipeline.check import completeness
 from pipeline.check import pdf_words
 from pipeline.cli import main
 from pipeline.model import Block, BlockQuote, Para
+from pipeline.read.parse_extensions import IndentedFences
 from pipeline.render import html
 from pipeline.render.pdf import note_split
 from pipeline.walk import iter_block_inlines
@@ -248,3 +249,95 @@ def test_a_hard_wrapped_note_and_a_code_block_in_a_note_are_printed(tiny: Path, 
         assert word in printed, word
     lines = {line for _, line, text in words_in_trim(tmp_path / f"{SLUG}.pdf") if text.startswith("codeword")}
     assert len(lines) == 2, "the code's two lines, each a line of its own"
+
+
+TABLES = """---
+title: Tables
+---
+# Simple tables
+
+Header 1  | Header 2
+--------- | ---------
+Cell 1    | Cell 2
+Cell 3    | Cell 4
+
+With leading pipes:
+
+| Header 1  | Header 2
+| --------- | ---------
+| Cell 1    | Cell 2
+| Cell 3    | Cell 4
+
+With tailing pipes:
+
+Header 1  | Header 2  |
+--------- | --------- |
+Cell 1    | Cell 2    |
+Cell 3    | Cell 4    |
+
+With leading and tailing pipes:
+
+| Header 1  | Header 2  |
+| --------- | --------- |
+| Cell 1    | Cell 2    |
+| Cell 3    | Cell 4    |
+"""
+
+
+@pytest.mark.parametrize("before_the_fix", [True, False], ids=["before", "now"])
+def test_words_that_poppler_reads_out_of_order_on_their_page_are_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before_the_fix: bool) -> None:
+    """PHP Markdown Extra's tests: short paragraphs between tables of short cells, which poppler
+    reads after the tables, and a justified line whose wide spaces set its last word apart as a
+    block of its own, read at the page's end. The words are printed; the check called them lost
+    ("3 of the 3 words of this paragraph ... 'With leading pipes:'", "... 'binary'")."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.yaml").write_text("title: Tables and code\nauthor: Michel Fortin\nchapters: [tables.md, code.md]\n")
+    (book / "tables.md").write_text(TABLES)
+    (book / "code.md").write_text("---\ntitle: Code\n---\n* In a list item with smalish indent:\n\n  `````\n"
+                                  "  #!/bin/sh\n  #\n  # Preload driver binary\n  LD_PRELOAD=libusb-driver.so $0.bin $*\n"
+                                  "  `````\n\nWith HTML content.\n")
+    # The justified paragraph as Python-Markdown read that code (the fence, indented under a list
+    # item, ignored): code in a list item is code now (test_leniency), the paragraph is the shape.
+    monkeypatch.setattr(IndentedFences, "run", lambda self, lines: lines)
+    if before_the_fix:
+        monkeypatch.setattr(completeness, "_on_their_pages", lambda *args: None)
+    assert main(["build", str(book), "-o", str(tmp_path / "out"), "--only", "pdf"]) == 0
+    report = json.loads((tmp_path / "out" / "tables-and-code-preflight.json").read_text())
+    problems = {(p["file"].rsplit("/", 1)[-1], p["line"]) for p in report["problems"] if p["check"] == "text_completeness"}
+    if before_the_fix:
+        assert problems == {("tables.md", 11), ("tables.md", 18), ("code.md", 7)}, problems
+    else:
+        assert problems == set()
+
+
+def test_a_word_lost_on_a_page_is_not_found_in_its_running_head() -> None:
+    """The search on a word's own page leaves out the page's top and bottom lines: a word lost
+    from the text is not found again in the running head that repeats it."""
+    rows = ["level\tpage_num\tpar_num\tblock_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+            "1\t1\t0\t0\t0\t0\t0\t0\t400\t600\t-1\t###PAGE###"]
+    lines = [(20, "Tables"), (100, "alpha beta"), (120, "gamma"), (560, "7"), (140, "delta")]
+    for n, (top, text) in enumerate(lines):
+        rows.append(f"4\t1\t{n}\t{n}\t0\t0\t40\t{top}\t100\t10\t-1\t###LINE###")
+        rows += [f"5\t1\t{n}\t{n}\t0\t{k}\t{40 + 30 * k}\t{top}\t25\t10\t100\t{w}" for k, w in enumerate(text.split())]
+    words = pdf_words.parse_tsv("\n".join(rows))
+    stream = completeness._Stream()
+    stream.add("alpha beta delta gamma tables", completeness._Block(completeness.SourcePos("a.md", 3), "this paragraph", True))
+    match = completeness.align(stream.keys, words.keys)
+    completeness._on_their_pages(stream, words.keys, list(range(len(words.keys))), words, match, set(),
+                                 completeness._edge_lines(words))
+    assert [words.texts[t] if t >= 0 else None for t in match.token] == ["alpha", "beta", "delta", "gamma", None]
+
+
+def test_right_to_left_words_are_found_in_the_order_poppler_reads_them(tmp_path: Path) -> None:
+    """pandoc's test suite: "می‌خواهم" (Persian, with a zero-width non-joiner) in a table cell.
+    poppler reads right-to-left letters in the order they are drawn ("مهاوخیم"), and the check
+    called the word lost, an error at a printer profile."""
+    assert pdf_words.key("مهاوخیم") == pdf_words.key("می‌خواهم") != pdf_words.key("خواهم")
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.yaml").write_text("title: Persian\nauthor: A. Writer\n")
+    (book / "one.md").write_text("---\ntitle: One\n---\n| Persian | English |\n| --- | --- |\n"
+                                 "| می‌خواهم | I want to |\n\nAnd in the text: می‌خواهم, I want to.\n")
+    assert main(["build", str(book), "-o", str(tmp_path / "out"), "--only", "pdf", "--profile", "kdp"]) == 0

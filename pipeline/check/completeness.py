@@ -12,7 +12,10 @@ pieces (broken at a line end, a call number set apart) or words printed as one (
 together) are matched by joining. The alignment is linear: equal words advance both sides, and
 after a difference both sides resynchronise on the nearest run of ANCHOR equal words; the words
 skipped on the way are matched again one by one (`_gap`). The notes are aligned against the PDF
-words that the running text left over.
+words that the running text left over. "In order" is the page's order: within a page poppler's
+reading order is not always print's (a table's cells, short paragraphs between tables, a word
+that a justified line sets far from the one before), so a table's words are looked for near
+their place, and a word still not found on the pages of the words around it (`_on_their_pages`).
 """
 
 from __future__ import annotations
@@ -178,6 +181,53 @@ def _table_words(stream: _Stream, pdf: list[str], out: Match, blocked: set[int])
         i = end
 
 
+def _edge_lines(words: PdfWords) -> set[int]:
+    """The top and the bottom line of each page, by their place on it (poppler may read a line
+    last that is printed higher): its running head or chapter title, its folio."""
+    top: dict[int, tuple[float, int]] = {}
+    bottom: dict[int, tuple[float, int]] = {}
+    for page, line, box in zip(words.page, words.line, words.box):
+        if page not in top or box[1] < top[page][0]:
+            top[page] = (box[1], line)
+        if page not in bottom or box[3] > bottom[page][0]:
+            bottom[page] = (box[3], line)
+    return {line for _, line in (*top.values(), *bottom.values())}
+
+
+def _on_their_pages(stream: _Stream, pdf: list[str], ids: list[int], words: PdfWords, out: Match,
+                    blocked: set[int], edges: set[int]) -> None:
+    """Words not found in order, looked for on the pages of the words found around them, among
+    the PDF words that no text took (`blocked`: those the other stream took), outside a page's
+    first and last line (a running head, a folio): within a page, poppler's reading order is not
+    print's (a word that a justified line sets far from the one before it read as a block of
+    its own, short paragraphs between tables read after them). A word truly lost has no free
+    copy left on its page: each PDF word is taken once."""
+    n = len(stream.keys)
+    free: dict[str, list[int]] = {}
+    for p, w in enumerate(ids):
+        if p not in out.used and p not in blocked and words.line[w] not in edges:
+            free.setdefault(pdf[p], []).append(p)
+    i = 0
+    while i < n:
+        if out.token[i] >= 0:
+            i += 1
+            continue
+        end = i
+        while end < n and out.token[end] < 0:
+            end += 1
+        around = [out.token[k] for k in (i - 1, end) if 0 <= k < n]
+        if around:
+            low, high = min(words.page[ids[t]] for t in around), max(words.page[ids[t]] for t in around)
+            last = around[0]
+            for k in range(i, end):
+                places = [p for p in free.get(stream.keys[k], ()) if p not in out.used and low <= words.page[ids[p]] <= high]
+                if places:
+                    p = min(places, key=lambda p: (p != last + 1, abs(p - last)))
+                    out.token[k], last = p, p
+                    out.used.add(p)
+        i = end
+
+
 # -- the check ------------------------------------------------------------------------------
 
 
@@ -258,6 +308,7 @@ def check(doc: Document, words: PdfWords, sections: list[tuple[tuple[str, bool],
     out: list[Finding] = []
     spans = chapter_pages(doc, sections)
     taken: set[int] = set()  # PDF words matched, by this chapter or those before
+    edges = _edge_lines(words)
     for ch in doc.chapters:
         if ch.id not in spans:
             continue
@@ -280,6 +331,11 @@ def check(doc: Document, words: PdfWords, sections: list[tuple[tuple[str, bool],
         by_tables = {ids[t] for t in body_match.used - in_order}
         taken |= by_tables
         _table_words(notes, rest_keys, notes_match, {k for k, w in enumerate(rest) if w in by_tables})
+        # Last, the words still not found, on their own pages out of poppler's reading order.
+        _on_their_pages(body, body_keys, ids, words, body_match,
+                        {in_ids[rest[t]] for t in notes_match.used if rest[t] in in_ids}, edges)
+        taken |= {ids[t] for t in body_match.used}
+        _on_their_pages(notes, rest_keys, rest, words, notes_match, {k for k, w in enumerate(rest) if w in taken}, edges)
         taken |= {rest[t] for t in notes_match.used}
         out += _findings(body, body_match, words, ids, taken, trims, first)
         out += _findings(notes, notes_match, words, rest, taken, trims, first)

@@ -20,11 +20,21 @@ _NOT_KEY = re.compile(r"[\W_]+")
 _keys: dict[str, str] = {}
 
 
+_RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+")  # Hebrew, Arabic, Syriac, Thaana...
+
+
+def _either_way(run: re.Match[str]) -> str:
+    return min(run[0], run[0][::-1])
+
+
 def key(word: str) -> str:
-    """What two printings of a word share: its letters and digits, case folded."""
+    """What two printings of a word share: its letters and digits, case folded, and a run of
+    right-to-left letters the same read either way (poppler gives them in the order they are
+    drawn, right to left: "مهاوخیم" for "میخواهم")."""
     found = _keys.get(word)
     if found is None:
-        found = _keys[word] = _NOT_KEY.sub("", unicodedata.normalize("NFKC", word).casefold())
+        found = _NOT_KEY.sub("", unicodedata.normalize("NFKC", word).casefold())
+        found = _keys[word] = _RIGHT_TO_LEFT.sub(_either_way, found)
     return found
 
 
