@@ -170,15 +170,37 @@ def test_bad_language_tags_and_ids_in_the_text_are_errors(tiny: Path, capsys: py
     assert re.search(rf"second\.md:{n - 2}:\d+: error: the id 'two words' is not usable: an id is one word", err), err
 
 
-def test_an_id_used_twice_is_told_at_its_second_use(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """pandoc's test suite writes {#foobar} on a heading and again on one in a block quote."""
+def test_an_id_used_twice_that_no_link_names_is_a_warning(tiny: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """pandoc's test suite writes {#foobar} on a heading and again on one in a block quote, and
+    no link names it: the build stopped on it. Now a warning at the second use; the first keeps
+    the id, the second is given one of its own, so the EPUB's ids stay unique."""
     second = tiny / "second.md"
     second.write_text(second.read_text() + "\n## Attributes {#foobar}\n\nText.\n\n> ## Inside a quote {#foobar}\n")
     lines = second.read_text().splitlines()
     line = next(n for n, text in enumerate(lines, 1) if "Inside a quote" in text)
+    code, err = run(capsys, "build", str(tiny), "-o", str(tmp_path), "--only", "epub")
+    assert code == 0, err
+    assert re.search(rf"second\.md:{line}:\d+: warning: the id 'foobar' is used more than once in the book: it is "
+                     r"kept where it is first written", err), err
+    assert err.count("'foobar' is used more than once") == 1
+    with zipfile.ZipFile(tmp_path / "a-tiny-book.epub") as epub:
+        text = "".join(epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml"))
+    assert re.findall(r'<h\d[^>]*id="foobar"[^>]*>([^<]*)<', text) == ["Attributes"]
+    assert re.search(r'<h\d[^>]*id="[^"]+"[^>]*>Inside a quote<', text), "the second heading has an id of its own"
+
+
+def test_an_id_used_twice_that_a_link_names_is_an_error(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second = tiny / "second.md"
+    second.write_text(second.read_text() + "\n## Attributes {#foobar}\n\nSee [there](#foobar).\n\n"
+                                           "> ## Inside a quote {#foobar}\n")
+    lines = second.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "Inside a quote" in text)
+    link = next(n for n, text in enumerate(lines, 1) if "See [there]" in text)
     code, err = run(capsys, "check", str(tiny))
     assert code == 2
-    assert re.search(rf"second\.md:{line}:\d+: error: the id 'foobar' is used more than once in the book", err), err
+    assert re.search(rf"second\.md:{line}:\d+: error: the id 'foobar' is used more than once in the book, and the "
+                     rf"link at second\.md:{link} could go to either: give one of them another id", err), err
     assert err.count("'foobar' is used more than once") == 1
 
 
