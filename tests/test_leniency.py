@@ -322,6 +322,27 @@ def test_a_fence_with_a_language_and_attributes_is_a_code_block(tiny: Path, tmp_
     assert "<pre><code>&lt;/div&gt; &lt;b&gt;bold&lt;/b&gt;\n</code></pre>" in page(epub, "second")
 
 
+def test_a_fence_under_a_list_item_or_indented_at_the_margin_is_a_code_block(
+        tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """PHP Markdown Extra's "In a list item with smalish indent": a fence indented under a list
+    item (CommonMark's way) printed as a justified paragraph, "#!/bin/sh # # Preload driver
+    binary"; a fence indented one space at the margin was a paragraph too. Blank lines and the
+    code's own indents are kept; a fence inside a fenced block is its text."""
+    text = ("* In a list item with smalish indent:\n\n  `````\n  #!/bin/sh\n\n  #   Preload driver binary\n"
+            "  `````\n\n* Another item:\n  ```\n  one()\n  ```\n\nAt the margin:\n\n ~~~\n one space in\n ~~~\n\n"
+            "```\n  ```\n```\n\nThe end.\n\n## Only Section")
+    front(tiny / "second.md", "## Only Section", text)
+    epub, err = build_epub(tiny, tmp_path, capsys)
+    assert problems(err) == []
+    markup = page(epub, "second")
+    items = re.findall(r"<li>(.*?)</li>", markup, re.S)
+    assert [re.findall(r"<pre><code>(.*?)</code></pre>", item, re.S) for item in items] == [
+        ["#!/bin/sh\n\n#   Preload driver binary\n"], ["one()\n"]]
+    assert re.findall(r"</ul>.*?<pre><code>(.*?)</code></pre>", markup, re.S)[:1] == ["one space in\n"]
+    assert "<pre><code>  ```\n</code></pre>" in markup
+    assert "<p>The end.</p>" in markup
+
+
 def test_two_quotations_with_a_blank_line_between_are_two(tiny: Path, tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     """Two letters one after the other (dracula, chapter V) were joined into one quotation:

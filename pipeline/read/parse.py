@@ -31,8 +31,8 @@ from pipeline.model import (
 )
 from pipeline.read.nesting import BLOCK_MESSAGE, NestingGuard, readable
 from pipeline.read.parse_extensions import (
-    END_TAG_MARK, REFERENCES, USE, WARN, BracketedSpan, CodeSpanEndTags, FenceAttributes, NestedHtmlBlock,
-    NestedMarkdownDiv, SeparateBlockQuotes,
+    END_TAG_MARK, REFERENCES, USE, WARN, BracketedSpan, CodeSpanEndTags, FenceAttributes, IndentedFences,
+    NestedHtmlBlock, NestedMarkdownDiv, SeparateBlockQuotes,
 )
 from pipeline.read.parse_links import References
 from pipeline.read.parse_links import book_references as book_definitions
@@ -100,6 +100,7 @@ def _new_markdown(references: References | None = None) -> tuple[markdown.Markdo
     # leading lookbehind is tried at every position of every text node: 25x slower).
     md.inlinePatterns.register(BracketedSpan(r"\[(?<!\!\[)([^\]\[^][^\]\[]*)\]\{([^}\n]*)\}", md), "bracketed-span", 165)
     # Above the paragraph (10), below indented code (80), so four spaces still make code.
+    md.preprocessors.register(IndentedFences(md), "indented-fences", 27)  # before fenced code (25)
     md.preprocessors.register(FenceAttributes(md), "fence-attributes", 26)  # before fenced code (25)
     md.preprocessors.register(CodeSpanEndTags(md), "code-span-end-tags", 21)  # before raw HTML blocks (20)
     md.parser.blockprocessors.register(SeparateBlockQuotes(md.parser), "quote", 20)  # in place of Python-Markdown's

@@ -88,6 +88,55 @@ class FenceAttributes(Preprocessor):
         return [self.FENCE.sub(r"\g<fence> {.\g<lang> \g<attrs>}", line) if "{" in line else line for line in lines]
 
 
+class IndentedFences(Preprocessor):
+    """A fence indented under a list item (CommonMark's, and PHP Markdown Extra's test of a list
+    item with "smalish indent"), or indented one to three spaces at the top level: Python-Markdown
+    reads fences at a line's start only, and printed such code as a paragraph. Under an item it
+    becomes the item's indented code block (eight spaces in, Python-Markdown's way of writing it;
+    its fence lines blank), at the top level a fence at the line's start. One line for one line,
+    so positions hold."""
+
+    ITEM = re.compile(r"^(?P<indent> *)(?:[*+-]|\d+[.)])[ \t]+\S")
+    FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})[^`\n]*$")
+
+    def run(self, lines: list[str]) -> list[str]:
+        out, item, blank, i = list(lines), -1, False, 0  # item: the indent of the list item we are in
+        while i < len(lines):
+            line = lines[i]
+            if (m := self.ITEM.match(line)) is not None:
+                item = len(m["indent"])
+            elif line.strip() and blank and not line.startswith(" "):
+                item = -1  # text at the margin after a blank line: the list is over
+            blank = not line.strip()
+            fence = self.FENCE.match(line)
+            end = self._closing(lines, i, fence["fence"]) if fence else -1
+            if fence is None or end < 0:
+                i += 1
+                continue
+            indent = len(fence["indent"])
+            if indent > item >= 0:
+                to = " " * (4 * (item // 4) + 8)
+            elif 0 < indent <= 3:
+                to = ""
+            else:  # a fence at the margin (Python-Markdown's own), or one under an indented code block
+                i = end + 1
+                continue
+            out[i], out[end] = ("", "") if to else (line[indent:], lines[end].strip())
+            for k in range(i + 1, end):
+                code = lines[k]
+                out[k] = to + code[min(indent, len(code) - len(code.lstrip(" "))):] if code.strip() else ""
+            i, blank = end + 1, True
+        return out
+
+    @staticmethod
+    def _closing(lines: list[str], start: int, fence: str) -> int:
+        for k in range(start + 1, len(lines)):
+            t = lines[k].strip()
+            if t and set(t) == {fence[0]} and len(t) >= len(fence):
+                return k
+        return -1
+
+
 class BracketedSpan(InlineProcessor):
     """pandoc's bracketed span: [text]{.smallcaps lang=la #id} becomes <span>; braces that hold
     anything but attributes (`[22-23]{smith.1899}`) are text, as in pandoc, with a warning."""

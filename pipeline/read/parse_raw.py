@@ -9,15 +9,17 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
+from dataclasses import replace
 from typing import Any, Mapping
 
 from pipeline.diagnostics import Collector, SourcePos
 from pipeline.model import (
-    Attrs, Block, Cell, Code, Div, Emph, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
+    Attrs, Block, Cell, Code, Div, Emph, Image, Inline, LineBreak, Link, Para, Phrase, Span, Strong, Table, Text,
 )
 from pipeline.read.rawhtml import (
     COMMON_ATTRS, INLINE_TAGS, SAFE_TAGS, TAG_ATTRS, VOID_TAGS, allowed_attrs, check_tag, read_tag,
 )
+from pipeline.walk import iter_inlines, plain_text
 
 
 _STRAY = re.compile("[\x02\x03]")
@@ -27,6 +29,11 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _MARKED = re.compile(r"<!--.*?-->|<!\[CDATA\[(.*?)\]\]>|<\?[^>]*>", re.S)
 _MARKDOWN_OWN = {"img": {"src", "alt", "title"}}  # what Markdown itself writes, beyond raw HTML's list
 _CDATA_KEPT = "a CDATA section: its text is kept as plain text (write it without <![CDATA[ and ]]>)"
+
+
+def _empty(cell: Cell) -> bool:
+    """Neither text nor picture."""
+    return not plain_text(cell.inlines).strip() and not any(isinstance(i, Image) for i in iter_inlines(cell.inlines))
 
 
 class RawHtmlConverter:
@@ -233,6 +240,10 @@ class RawHtmlConverter:
                 body += [row(tr) for tr in part if tr.tag == "tr"]
             elif part.tag == "tr":
                 body.append(row(part))
+        # A header row of empty cells is a table without a header (pandoc's headerless pipe table,
+        # `|   |   |` over `|---|---|`): empty headers tell a screen reader nothing.
+        # An empty header cell elsewhere (the corner of a table with row heads) is a plain cell.
+        head = [tuple(replace(c, header=False) if _empty(c) else c for c in r) for r in head if not all(map(_empty, r))]
         return Table(tuple(head), tuple(body), caption, pos)
 
     def _stray_table_text(self, el: etree.Element, pos: SourcePos) -> None:
