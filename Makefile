@@ -3,8 +3,9 @@
 # make epub | pdf | check | check-tools | clean | setup
 # make pdf PROFILE=kdp   a print profile (kdp, lulu, ingram, offset; default: book.yaml's, else proof)
 # make serve | preview | site   the book's page on http://127.0.0.1:8000/, live, or as a static site
-# make bench    benchmark 10k/100k/300k-word books against pandoc, Python-Markdown and WeasyPrint
-#               (BENCH_ARGS="--sizes 10000 --runs 1" for a quick one); writes build/bench.json
+# make bench    benchmark 10k/100k/300k-word books against pandoc 3, Python-Markdown, WeasyPrint and
+#               Typst, in rounds (BENCH_ARGS="--sizes 10000 --rounds 1" for a quick one; --against REV
+#               to measure the code of another revision in the same rounds); writes build/bench.json
 
 MANUSCRIPT ?= manuscript
 OUT        ?= build
@@ -118,9 +119,6 @@ bench-web: setup
 
 BENCH_ARGS ?=
 bench: setup
-	@command -v pandoc >/dev/null || { echo "installing pandoc (the benchmark's EPUB baseline)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends pandoc >/dev/null \
-	  || echo "pandoc could not be installed: the benchmark reports it missing"; }
 	@$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
