@@ -341,3 +341,37 @@ def test_right_to_left_words_are_found_in_the_order_poppler_reads_them(tmp_path:
     (book / "one.md").write_text("---\ntitle: One\n---\n| Persian | English |\n| --- | --- |\n"
                                  "| می‌خواهم | I want to |\n\nAnd in the text: می‌خواهم, I want to.\n")
     assert main(["build", str(book), "-o", str(tmp_path / "out"), "--only", "pdf", "--profile", "kdp"]) == 0
+
+
+def test_a_phrase_a_note_quotes_does_not_draw_the_text_into_the_note() -> None:
+    """The 300,000-word benchmark book: a paragraph opens "The title of this talk—'the darker the
+    night, the brighter the star'" on the page after a note citing "The Darker the Night, the
+    Brighter the Stars". The alignment resynchronised on the note's six words that agree (the
+    nearest place) and called the paragraph's first words and the note's words lost."""
+    text = "the title of this talk the darker the night the brighter the star is the title of the fourth and final volume"
+    model = keys(f"and is partially resurrecting it at every step {text} of his biography of Leon Trotsky")
+    note = ("11 Friedrich Schlotterbeck The Darker the Night the Brighter the Stars London Victor Gollancz 1947 "
+            "For more on this see Allan Merson Communist Resistance in Nazi Germany London Lawrence and Wishart 1986 "
+            "and Donny Gluckstein The Nazis Capitalism and the Working Class Chicago Haymarket Books 2012 Most "
+            "recently I have seen the words attributed to Russian poet Apollon Maykov")
+    pdf = keys(f"and is partially resurrecting it at every step {note} 797 a synthetic history of 300000 words {text} "
+               "of his bio graphy of Leon Trotsky")
+    match = completeness.align(model, pdf)
+    assert -1 not in match.token
+    assert not {pdf.index("schlotterbeck") + k for k in range(1, 9)} & match.used, "the note's words stay the note's"
+
+
+def test_a_place_a_folio_interrupts_is_still_the_nearest() -> None:
+    """Two notes of the same text (the benchmark book's), the first going on after a page's folio
+    and running head: the first note's words are its own, not the second's, which agree for
+    longer with nothing between (a place is weak only where a word differs, not where a folio
+    stands: counted so, the second note was called lost)."""
+    text = "see stephen cohen bukharin and the bolshevik revolution new york vintage books moshe lewin russian peasants"
+    model = keys(f"21 {text} 22 {text} 23 trotsky")
+    first = text.split()
+    pdf = keys(f"21 {' '.join(w for w in first[:4])} {' '.join(first[5:9])} 766 chapter 22 a history in parts "
+               f"{' '.join(first[9:])} 22 {text} 23 trotsky")
+    match = completeness.align(model, pdf)
+    second = model.index("22")
+    assert [i for i, t in enumerate(match.token) if t < 0] == [5], "only the first note's 'and', which is not printed"
+    assert all(t >= pdf.index("22", pdf.index("parts")) for t in match.token[second:]), "the second note is the second's"

@@ -196,12 +196,12 @@ def _edge_lines(words: PdfWords) -> set[int]:
 
 def _on_their_pages(stream: _Stream, pdf: list[str], ids: list[int], words: PdfWords, out: Match,
                     blocked: set[int], edges: set[int]) -> None:
-    """Words not found in order, looked for on the pages of the words found around them, among
-    the PDF words that no text took (`blocked`: those the other stream took), outside a page's
-    first and last line (a running head, a folio): within a page, poppler's reading order is not
-    print's (a word that a justified line sets far from the one before it read as a block of
-    its own, short paragraphs between tables read after them). A word truly lost has no free
-    copy left on its page: each PDF word is taken once."""
+    """Words not found in order, looked for on the pages of the words found around them (and
+    one more on either side), among the PDF words that no text took (`blocked`: those the other
+    stream took), outside a page's top and bottom line (a running head, a folio): within a page,
+    poppler's reading order is not print's (a word that a justified line sets far from the one
+    before it read as a block of its own, short paragraphs between tables read after them). A
+    word truly lost has no free copy left near its place: each PDF word is taken once."""
     n = len(stream.keys)
     free: dict[str, list[int]] = {}
     for p, w in enumerate(ids):
@@ -217,7 +217,9 @@ def _on_their_pages(stream: _Stream, pdf: list[str], ids: list[int], words: PdfW
             end += 1
         around = [out.token[k] for k in (i - 1, end) if 0 <= k < n]
         if around:
-            low, high = min(words.page[ids[t]] for t in around), max(words.page[ids[t]] for t in around)
+            # and the page on either side: a note goes on overleaf, and a common word ('and') that
+            # the other stream took by mistake leaves its own copy free there
+            low, high = min(words.page[ids[t]] for t in around) - 1, max(words.page[ids[t]] for t in around) + 1
             last = around[0]
             for k in range(i, end):
                 places = [p for p in free.get(stream.keys[k], ()) if p not in out.used and low <= words.page[ids[p]] <= high]

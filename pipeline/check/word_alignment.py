@@ -1,8 +1,10 @@
 """Two sequences of word keys aligned: the model's words of a chapter against the PDF's (for
 pipeline.check.completeness, whose docstring says how). Linear: equal words advance both sides; after
-a difference both sides resynchronise on the nearest run of ANCHOR equal words, and the words
-skipped on the way are matched again one by one (`_gap`): whole, in pieces (a word broken at a
-line end), or several model words printed as one PDF word (paragraphs run together)."""
+a difference both sides resynchronise on the nearest run of ANCHOR equal words (a place where
+the two sides part again within STRONG words costs WEAK more: a phrase quoted in a note and in
+the text), and the words skipped on the way are matched again one by one (`_gap`): whole, in
+pieces (a word broken at a line end), or several model words printed as one PDF word
+(paragraphs run together)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,11 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 ANCHOR = 4  # equal words in a row that resynchronise the two sides after a difference
+# A place where fewer words than this agree is a weak one: a phrase a note quotes from the text (or
+# the text from a note) agrees for a few words and parts, where the right place goes on agreeing.
+STRONG = 12
+WEAK = 100  # what a weak place costs more, in PDF words skipped
+FURNITURE = 8  # PDF words that may stand between two agreeing words (a folio and a running head)
 SKIP_MODEL = 10  # what a model word skipped to resynchronise costs, in PDF words skipped
 PIECES = 4  # a word in at most this many pieces in a row (a line-end hyphen, a call number)
 
@@ -94,6 +101,25 @@ def _here(model: list[str], pdf: list[str], i: int, j: int, out: Match) -> tuple
     return None
 
 
+def _agree(model: list[str], pdf: list[str], i: int, j: int) -> int:
+    """How many model words from i on are printed from pdf[j] on (up to STRONG): in order, whole
+    or in pieces (a word broken at a line end), past a few PDF words between them (a folio, a
+    running head, a note's number) but not past a word that differs."""
+    n = 0
+    while n < STRONG and i + n < len(model) and j < len(pdf):
+        w = model[i + n]
+        k = next((k for k in range(j, min(len(pdf), j + FURNITURE + 1)) if pdf[k] == w), -1)
+        if k < 0 and w.startswith(pdf[j]) and pdf[j]:
+            rest, k = w[len(pdf[j]):], j + 1
+            while rest and k < len(pdf) and k - j <= PIECES and pdf[k] and rest.startswith(pdf[k]):
+                rest, k = rest[len(pdf[k]):], k + 1
+            k = k - 1 if not rest else -1
+        if k < 0:
+            break
+        n, j = n + 1, k + 1
+    return n
+
+
 def align(model: list[str], pdf: list[str]) -> Match:
     out = Match([-1] * len(model), set(), set())
     index: dict[tuple[str, ...], list[int]] = {}
@@ -120,9 +146,12 @@ def align(model: list[str], pdf: list[str]) -> Match:
             places = index.get(tuple(model[i + di:i + di + ANCHOR]))
             if places:
                 p = bisect_left(places, j)
-                if p < len(places) and (best is None or di * SKIP_MODEL + places[p] - j < cost):
-                    best = (di, places[p] - j)
-                    cost = di * SKIP_MODEL + best[1]
+                if p < len(places):
+                    here = di * SKIP_MODEL + places[p] - j
+                    if best is None or here < cost:
+                        here += 0 if _agree(model, pdf, i + di, places[p]) >= STRONG else WEAK
+                    if best is None or here < cost:
+                        best, cost = (di, places[p] - j), here
             di += 1
         if best is None:
             break
