@@ -73,10 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", choices=list(PROFILES), default="", metavar="NAME",
                    help="print profile, overriding book.yaml's 'print:': "
                         + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()))
-    b.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+    b.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                    help="use N processes to parse the chapters of a large book that the cache does not hold "
                         "and to lay out the proof PDF's chapters that it does not hold, all at once on a clean "
-                        "build (default 1; each process needs the memory of one chapter's layout)")
+                        "build (default: the PDF of a book of over about 40,000 words in as many processes as "
+                        "there are cores, at most 4, anything else in one; each process needs the memory of one "
+                        "chapter's layout)")
     b.add_argument("--no-cache", action="store_true",
                    help="build everything afresh and leave the cache alone (the cache lives in "
                         "$PIPELINE_CACHE_DIR, else $XDG_CACHE_HOME/pipeline, else ~/.cache/pipeline, never "
@@ -150,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
         from pipeline.build import BuildPlan, CannotWrite, Outputs, build  # WeasyPrint only when building
 
         tty = sys.stderr.isatty() and not args.quiet
-        plan = BuildPlan(args.dir, args.out, Outputs(args.only), args.profile, args.strict, max(1, args.jobs),
+        plan = BuildPlan(args.dir, args.out, Outputs(args.only), args.profile, args.strict, max(0, args.jobs),
                          use_cache=not args.no_cache)
         try:
             result = build(plan, progress=_progress(tty))

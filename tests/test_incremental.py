@@ -251,3 +251,34 @@ def test_a_book_outlasting_its_workers_is_finished_by_fresh_ones(book: Path, tmp
     subprocess.run([sys.executable, "-c", code, str(book), str(tmp_path / "j2")], cwd=ROOT, timeout=900, check=True)
     alone = build(BuildPlan(book, tmp_path / "j1", use_cache=False))
     assert (tmp_path / "j2" / alone.pdf.name).read_bytes() == alone.pdf.read_bytes()
+
+
+@pytest.mark.parametrize("chars, cores, workers", [(200_000, 8, [4]), (200_000, 2, [2]), (2_000, 8, [])])
+def test_without_j_a_large_book_is_laid_out_in_a_worker_a_core(monkeypatch: pytest.MonkeyPatch, chars: int,
+                                                               cores: int, workers: list[int]) -> None:
+    """`-j` left out (jobs 0): a book large enough for worker processes lays out its chapters in as
+    many as the machine has cores, at most AUTO_JOBS (a 300,000-word clean PDF: 40 s against 64 s
+    wall on 2 cores, make bench); a small book in the build's own process, as before (a worker
+    costs about a second to start)."""
+    from pipeline.cache.store import Cache
+    from pipeline.render.pdf import sections
+
+    class Started(Exception):
+        pass
+
+    made: list[int] = []
+
+    def workers_made(jobs: int, *args: object) -> None:
+        made.append(jobs)
+        raise Started
+
+    def laid_out_here(*args: object) -> None:
+        raise Started
+
+    monkeypatch.setattr(sections, "_Workers", workers_made)
+    monkeypatch.setattr(sections, "lay_out", laid_out_here)
+    monkeypatch.setattr(sections.os, "cpu_count", lambda: cores)
+    bodies = [("one", "x" * chars), ("two", "y" * chars)]
+    with pytest.raises(Started):
+        sections.lay_out_body(None, bodies, sections.SectionCache(Cache(None), ""), 0, lambda s: None)  # type: ignore[arg-type]
+    assert made == workers

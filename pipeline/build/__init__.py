@@ -228,7 +228,7 @@ def _build(plan: BuildPlan, progress: Progress, cache: Cache) -> tuple[BuildResu
 
     try:
         with gc_paused():
-            doc = load_normalised(plan.manuscript, diags, cache, plan.jobs, on_meta=start_cover, out=plan.out)
+            doc = load_normalised(plan.manuscript, diags, cache, plan.jobs or 1, on_meta=start_cover, out=plan.out)
         if plan.strict:
             diags.promote_warnings()
         diags.raise_if_errors()

@@ -26,7 +26,10 @@ class BuildPlan:
     outputs: Outputs = Outputs.BOTH
     profile: str = ""  # a print profile overriding book.yaml's `print:`; "" keeps the book's
     strict: bool = False  # warnings count as errors
-    jobs: int = 1  # processes for parsing a large book's chapters and laying out its PDF's
+    # Processes for parsing a large book's chapters and laying out its PDF's; 0: the PDF of a
+    # book large enough for worker processes is laid out in as many as there are cores (at most
+    # pipeline.render.pdf.sections.AUTO_JOBS), anything else in one
+    jobs: int = 0
     use_cache: bool = True  # False: everything is built afresh, and nothing is stored
     styles_dir: Path = STYLES_DIR
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ MAX_LAYOUTS = 4  # a layout, then up to three more to keep footnotes with their 
 # A book with more print HTML than this is laid out in worker processes even without -j:
 # WeasyPrint's memory then goes back to the system every few chapters, and before the merge.
 WORKER_CHARS = 300_000  # about 40,000 words
+AUTO_JOBS = 4  # workers at most when the build does not say (-j): each holds a chapter's layout
 SECTIONS_PER_WORKER = 12
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
@@ -302,10 +304,11 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
     """Lays out (or takes from the cache) each body section at its folio, in order. With jobs > 1,
     sections go to worker processes: those whose page count is not known (a clean build) all at
     once, laid out in turn; those whose folio is known (the page counts before them are cached)
-    at their folio."""
+    at their folio. jobs 0: a large book in a worker a core (up to AUTO_JOBS), a small one here."""
     done: dict[int, tuple[Section, Layout]] = {}
     workers: _Workers | None = None
     large = sum(len(body) for _, body in bodies) > WORKER_CHARS
+    jobs = jobs or (min(os.cpu_count() or 1, AUTO_JOBS) if large else 1)
     cached_pages = [store.pages(body) for _, body in bodies]
     laid_in_turn: dict[int, tuple[Section, Layout]] = {}
     try:
