@@ -263,7 +263,8 @@ def test_preflight_warns_of_an_overfull_line_with_page_and_chapter(tiny: Path, t
     overfull = [p for p in report["problems"] if p["check"] == "overfull_lines"]
     assert overfull and word[:30] in overfull[0]["message"], report["problems"]
     assert overfull[0]["file"].endswith("first.md") and overfull[0]["page"] >= 1 and overfull[0]["chapter"]
-    assert f"first.md:1:1: warning: preflight: page {overfull[0]['page']}, {overfull[0]['chapter']}: line runs" in err
+    line = (tiny / "first.md").read_text(encoding="utf-8").splitlines().index(f"The longest word: {word}.") + 1
+    assert f"first.md:{line}:1: warning: preflight: page {overfull[0]['page']}, {overfull[0]['chapter']}: line runs" in err
 
 
 def test_preflight_flags_rgb_images_for_ingram(tmp_path: Path) -> None:
@@ -353,3 +354,16 @@ def test_a_numbered_list_that_starts_later_prints_its_own_numbers(tiny: Path, tm
     assert "1. first 2. second" in flat and "4. fourth 5. fifth" in flat, flat
     report = json.loads((tmp_path / "a-tiny-book-preflight.json").read_text())
     assert [p for p in report["problems"] if p["check"] == "text_completeness"] == []
+
+
+def test_an_overfull_line_is_told_at_its_blocks_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """pandoc's test suite: a grid table's rule line, a word that cannot break, runs into the
+    margin; preflight told it at the chapter's 1:1, not where the editor wrote it."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.yaml").write_text("title: Over\nauthor: A. Writer\n")
+    (book / "one.md").write_text("---\ntitle: One\n---\nA first paragraph.\n\nA second one.\n\n"
+                                 "+=====================+=======+=======+=======+=======+\n\nThe last.\n")
+    assert main(["build", str(book), "-o", str(tmp_path / "out"), "--only", "pdf"]) == 0
+    err = capsys.readouterr().err
+    assert "one.md:8:1: warning: preflight: page" in err and "into the margin: '+=====" in err, err

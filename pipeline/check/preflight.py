@@ -20,11 +20,12 @@ import pypdf
 from pipeline.check import completeness
 from pipeline.check import pdf_words
 from pipeline.diagnostics import SourcePos
-from pipeline.model import Document
+from pipeline.model import Block, CodeBlock, Document, Figure, Heading, Para, Table
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
 from pipeline.render.pdf.facts import LayoutFacts, layout_facts
 from pipeline.render.pdf.facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
 from pipeline.render.pdf.printer import bleed_sides
+from pipeline.walk import iter_blocks, plain_text
 
 PX_PER_PT = 4 / 3
 BOX_TOLERANCE_PT = 0.1
@@ -37,7 +38,7 @@ class Problem:
     chapter: str  # the chapter's title, or "" for front matter
     file: str  # the file the page's text comes from (chapter file, or book.yaml)
     message: str
-    line: int = 1  # where that chapter (or book.yaml) begins: the layout knows pages, not lines
+    line: int = 1  # the block it is in where the text finds it, else where that chapter (or book.yaml) begins
 
     @property
     def pos(self) -> SourcePos:
@@ -105,6 +106,30 @@ def _chapter_of_pages(doc: Document, facts: LayoutFacts) -> list[tuple[str, str]
                 current = ("Note on the Text", doc.meta.pos.path)
         out.append(current)
     return out
+
+
+def _block_text(block: Block) -> str:
+    match block:
+        case Para() | Heading():
+            return plain_text(block.inlines)
+        case CodeBlock():
+            return block.text
+        case Figure():
+            return plain_text(block.caption)
+        case Table():
+            return " ".join(plain_text(c.inlines) for row in (*block.head, *block.body) for c in row)
+    return ""
+
+
+def _line_of(doc: Document, file: str, text: str) -> int | None:
+    """The line of the block of chapter `file` that prints `text` (the start of a laid-out line,
+    its line-end hyphen aside), or None: the layout knows pages, the model lines."""
+    want = "".join(text.split()).rstrip("-\u2010")[:40]
+    chapter = next((ch for ch in doc.chapters if ch.pos.path == file), None)
+    if chapter is None or len(want) < 4:
+        return None
+    return next((b.pos.line for b in iter_blocks(chapter.blocks)
+                 if b.pos.line and want in "".join(_block_text(b).split())), None)
 
 
 def _paragraph_lines(facts: LayoutFacts | list[Any]) -> dict[int, list[tuple[int, int]]]:
@@ -272,9 +297,9 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
     starts = {ch.pos.path: ch.pos.line or 1 for ch in doc.chapters}
     problems: list[Problem] = []
 
-    def problem(check: str, page: int, message: str) -> None:
+    def problem(check: str, page: int, message: str, line: int | None = None) -> None:
         title, file = where[page - 1]
-        problems.append(Problem(check, page, title, file, message, starts.get(file, 1)))
+        problems.append(Problem(check, page, title, file, message, line or starts.get(file, 1)))
 
     # Glyphs, lines, paragraphs, notes: from the layout.
     for number, page in enumerate(pages, 1):
@@ -289,7 +314,8 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
         if continued and page.body_lines == 1:
             problem("lone_lines", number, "the page holds a single line of text: tighten or loosen the pages before it")
         for over, text in page.overfull:
-            problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'")
+            problem("overfull_lines", number, f"line runs {over:.1f} pt into the margin: '{text[:60]}'",
+                    _line_of(doc, where[number - 1][1], text))
     for fragments in _paragraph_lines(facts).values():
         if len(fragments) < 2:
             continue
