@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,8 +91,6 @@ def dump_print_documents(src: Path, dest: Path, cwd: Path) -> None:
         "(d / 'print.css').write_text((STYLES_DIR / 'print.css').read_text())"
     )
     dest.mkdir(parents=True, exist_ok=True)
-    import subprocess
-
     subprocess.run([PY, "-c", code, str(src), str(dest)], cwd=cwd, check=True)
 
 

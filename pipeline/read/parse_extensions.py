@@ -100,41 +100,38 @@ class IndentedFences(Preprocessor):
     FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})[^`\n]*$")
 
     def run(self, lines: list[str]) -> list[str]:
-        out, item, blank, i = list(lines), -1, False, 0  # item: the indent of the list item we are in
-        while i < len(lines):
-            line = lines[i]
+        """One pass, a fence open at a time (linear whatever the text: an unclosed fence is left
+        as it is, as Python-Markdown leaves it)."""
+        out, item, blank = list(lines), -1, False  # item: the indent of the list item we are in
+        opened: tuple[int, str, int, str | None] | None = None  # (line, fence, indent, new indent or None)
+        for i, line in enumerate(lines):
+            if opened is not None:
+                start, fence, indent, to = opened
+                t = line.strip()
+                if t and set(t) == {fence[0]} and len(t) >= len(fence):
+                    opened, blank = None, True
+                    if to is not None:
+                        self._move(lines, out, start, i, indent, to)
+                continue
             if (m := self.ITEM.match(line)) is not None:
                 item = len(m["indent"])
             elif line.strip() and blank and not line.startswith(" "):
                 item = -1  # text at the margin after a blank line: the list is over
             blank = not line.strip()
-            fence = self.FENCE.match(line)
-            end = self._closing(lines, i, fence["fence"]) if fence else -1
-            if fence is None or end < 0:
-                i += 1
-                continue
-            indent = len(fence["indent"])
-            if indent > item >= 0:
-                to = " " * (4 * (item // 4) + 8)
-            elif 0 < indent <= 3:
-                to = ""
-            else:  # a fence at the margin (Python-Markdown's own), or one under an indented code block
-                i = end + 1
-                continue
-            out[i], out[end] = ("", "") if to else (line[indent:], lines[end].strip())
-            for k in range(i + 1, end):
-                code = lines[k]
-                out[k] = to + code[min(indent, len(code) - len(code.lstrip(" "))):] if code.strip() else ""
-            i, blank = end + 1, True
+            if (f := self.FENCE.match(line)) is not None:
+                indent = len(f["indent"])
+                # Under a list item: the item's code block; 1-3 spaces in at the margin: a fence;
+                # at the margin (Python-Markdown's own) or under an indented code block: as it is.
+                to = " " * (4 * (item // 4) + 8) if indent > item >= 0 else "" if 0 < indent <= 3 else None
+                opened = (i, f["fence"], indent, to)
         return out
 
     @staticmethod
-    def _closing(lines: list[str], start: int, fence: str) -> int:
-        for k in range(start + 1, len(lines)):
-            t = lines[k].strip()
-            if t and set(t) == {fence[0]} and len(t) >= len(fence):
-                return k
-        return -1
+    def _move(lines: list[str], out: list[str], start: int, end: int, indent: int, to: str) -> None:
+        out[start], out[end] = ("", "") if to else (lines[start][indent:], lines[end].strip())
+        for k in range(start + 1, end):
+            code = lines[k]
+            out[k] = to + code[min(indent, len(code) - len(code.lstrip(" "))):] if code.strip() else ""
 
 
 class BracketedSpan(InlineProcessor):
