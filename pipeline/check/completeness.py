@@ -25,8 +25,8 @@ from typing import Any, Iterable
 
 from pipeline.diagnostics import SourcePos
 from pipeline.model import (
-    BlockQuote, Chapter, Code, CodeBlock, Div, Document, Emph, Figure, Heading, Image, Inline, LineBreak, Link,
-    ListBlock, Note, Para, Phrase, SceneBreak, Span, Strong, Table, Text,
+    Chapter, Code, CodeBlock, Document, Emph, Figure, Heading, Image, Inline, LineBreak, Link, ListBlock, Note,
+    Para, Phrase, Span, Strong, Table, Text,
 )
 from pipeline.check.pdf_words import PdfWords, key
 from pipeline.check.word_alignment import Match, align
@@ -94,6 +94,21 @@ def _inline_text(items: Iterable[Inline], out: list[str], notes: list[Note]) -> 
                 _inline_text(item.inlines, out, notes)
 
 
+def printed_parts(b: Any) -> list[tuple[tuple[Inline, ...] | str, bool]]:
+    """What print sets of a block as text, each part with whether it starts a line of its own
+    (a table's cells share theirs); nothing for a block that only holds other blocks."""
+    match b:
+        case Para() | Heading():
+            return [(b.inlines, True)]
+        case CodeBlock():
+            return [(b.text, True)]
+        case Figure():
+            return [(b.caption, True)]
+        case Table():
+            return [(b.caption, True)] + [(c.inlines, False) for row in (*b.head, *b.body) for c in row]
+    return []
+
+
 def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], label: str, prefix: str = "") -> None:
     """Each block that holds text, depth first; `prefix` (a note's marker) opens the first, and
     an ordered list's number its item's first block (print sets "3." before the item's words)."""
@@ -101,19 +116,7 @@ def _add_blocks(blocks: tuple[Any, ...], stream: _Stream, notes: list[Note], lab
     for b in iter_blocks(blocks):
         if isinstance(b, ListBlock) and b.ordered:
             numbers.update((id(item[0]), f"{n}. ") for n, item in enumerate(b.items, b.start) if item)
-        texts: list[tuple[tuple[Inline, ...] | str, bool]] = []
-        match b:
-            case Para() | Heading():
-                texts = [(b.inlines, True)]
-            case CodeBlock():
-                texts = [(b.text, True)]
-            case Figure():
-                texts = [(b.caption, True)]
-            case Table():
-                texts = [(b.caption, True)] + [(c.inlines, False) for row in (*b.head, *b.body) for c in row]
-            case BlockQuote() | Div() | ListBlock() | SceneBreak():
-                continue
-        for content, own_line in texts:
+        for content, own_line in printed_parts(b):
             out = [prefix, numbers.pop(id(b), "")]
             prefix = ""
             if isinstance(content, str):

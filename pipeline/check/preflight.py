@@ -20,7 +20,7 @@ import pypdf
 from pipeline.check import completeness
 from pipeline.check import pdf_words
 from pipeline.diagnostics import SourcePos
-from pipeline.model import Block, CodeBlock, Document, Figure, Heading, Para, Table
+from pipeline.model import Block, Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
 from pipeline.render.pdf.facts import LayoutFacts, layout_facts
 from pipeline.render.pdf.facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
@@ -109,16 +109,7 @@ def _chapter_of_pages(doc: Document, facts: LayoutFacts) -> list[tuple[str, str]
 
 
 def _block_text(block: Block) -> str:
-    match block:
-        case Para() | Heading():
-            return plain_text(block.inlines)
-        case CodeBlock():
-            return block.text
-        case Figure():
-            return plain_text(block.caption)
-        case Table():
-            return " ".join(plain_text(c.inlines) for row in (*block.head, *block.body) for c in row)
-    return ""
+    return " ".join(part if isinstance(part, str) else plain_text(part) for part, _ in completeness.printed_parts(block))
 
 
 def _line_of(doc: Document, file: str, text: str) -> int | None:

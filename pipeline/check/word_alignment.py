@@ -76,15 +76,24 @@ def _gap(model: list[str], pdf: list[str], m0: int, m1: int, p0: int, p1: int, o
             i += 1  # not in the gap: missing
 
 
+def _in_pieces(w: str, pdf: list[str], j: int) -> int:
+    """The index after the PDF words from j on that spell w in at most PIECES pieces in a row (a
+    word broken at a line end), or -1."""
+    if not w.startswith(pdf[j]):
+        return -1
+    rest, k = w[len(pdf[j]):], j + 1
+    while rest and k < len(pdf) and k - j <= PIECES and pdf[k] and rest.startswith(pdf[k]):
+        rest, k = rest[len(pdf[k]):], k + 1
+    return -1 if rest else k
+
+
 def _here(model: list[str], pdf: list[str], i: int, j: int, out: Match) -> tuple[int, int] | None:
     """Model word i as PDF words j, j+1... in a row, or model words i, i+1... as PDF word j:
     (the next i, j), or None."""
     w, t = model[i], pdf[j]
     if w.startswith(t):
-        rest, k = w[len(t):], j + 1
-        while rest and k < len(pdf) and k - j <= PIECES and pdf[k] and rest.startswith(pdf[k]):
-            rest, k = rest[len(pdf[k]):], k + 1
-        if not rest:
+        k = _in_pieces(w, pdf, j)
+        if k >= 0:
             out.token[i] = j
             out.used.update(range(j, k))
             return i + 1, k
@@ -108,15 +117,12 @@ def _agree(model: list[str], pdf: list[str], i: int, j: int) -> int:
     n = 0
     while n < STRONG and i + n < len(model) and j < len(pdf):
         w = model[i + n]
-        k = next((k for k in range(j, min(len(pdf), j + FURNITURE + 1)) if pdf[k] == w), -1)
-        if k < 0 and w.startswith(pdf[j]) and pdf[j]:
-            rest, k = w[len(pdf[j]):], j + 1
-            while rest and k < len(pdf) and k - j <= PIECES and pdf[k] and rest.startswith(pdf[k]):
-                rest, k = rest[len(pdf[k]):], k + 1
-            k = k - 1 if not rest else -1
+        k = next((k + 1 for k in range(j, min(len(pdf), j + FURNITURE + 1)) if pdf[k] == w), -1)
+        if k < 0:
+            k = _in_pieces(w, pdf, j)
         if k < 0:
             break
-        n, j = n + 1, k + 1
+        n, j = n + 1, k
     return n
 
 
@@ -148,10 +154,11 @@ def align(model: list[str], pdf: list[str]) -> Match:
                 p = bisect_left(places, j)
                 if p < len(places):
                     here = di * SKIP_MODEL + places[p] - j
-                    if best is None or here < cost:
-                        here += 0 if _agree(model, pdf, i + di, places[p]) >= STRONG else WEAK
-                    if best is None or here < cost:
-                        best, cost = (di, places[p] - j), here
+                    if best is None or here < cost:  # a candidate: how far it agrees decides
+                        if _agree(model, pdf, i + di, places[p]) < STRONG:
+                            here += WEAK
+                        if best is None or here < cost:
+                            best, cost = (di, places[p] - j), here
             di += 1
         if best is None:
             break

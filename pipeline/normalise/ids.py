@@ -4,6 +4,7 @@ one derived from the chapter id and the heading's text."""
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 from dataclasses import fields, is_dataclass, replace
 from typing import TypeVar
 from urllib.parse import unquote
@@ -30,17 +31,12 @@ def _meta_ids(doc: Document) -> list[tuple[str, SourcePos]]:
 
 def _aimed_at(doc: Document) -> dict[str, SourcePos]:
     """The ids that the book's links name (`#id`, `file.md#id`), each at its first link."""
+    inlines = chain((i for ch in doc.chapters if chapter_index(ch).links for b in ch.blocks for i in iter_block_inlines(b)),
+                    (i for text in meta_texts(doc) for i in iter_inlines(text.inlines)))
     out: dict[str, SourcePos] = {}
-    for ch in doc.chapters:
-        if chapter_index(ch).links:
-            for b in ch.blocks:
-                for i in iter_block_inlines(b):
-                    if isinstance(i, Link) and "#" in i.url:
-                        out.setdefault(unquote(i.url.partition("#")[2]), i.pos)
-    for text in meta_texts(doc):
-        for i in iter_inlines(text.inlines):
-            if isinstance(i, Link) and "#" in i.url:
-                out.setdefault(unquote(i.url.partition("#")[2]), i.pos)
+    for i in inlines:
+        if isinstance(i, Link) and "#" in i.url:
+            out.setdefault(unquote(i.url.partition("#")[2]), i.pos)
     return out
 
 
@@ -92,8 +88,8 @@ def check_explicit_ids(doc: Document, diags: Collector) -> Document:
     if not dropped:
         return doc
     seen_ids: set[str] = {ch.id for ch in doc.chapters} & dropped  # a chapter's own id comes first
-    return replace(doc, chapters=tuple(_without_repeats(ch, dropped, seen_ids) if dropped & set(chapter_index(ch).ids)
-                                       or any(a.id in dropped for a, _ in chapter_index(ch).attrs) else ch
+    return replace(doc, chapters=tuple(_without_repeats(ch, dropped, seen_ids)
+                                       if any(a.id in dropped for a, _ in chapter_index(ch).attrs) else ch
                                        for ch in doc.chapters))
 
 

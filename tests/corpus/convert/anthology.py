@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from se2md import q  # a YAML double-quoted string, as se2md writes book.yaml
+
 CORPUS = Path(__file__).resolve().parent.parent
 OUT = CORPUS / "translated-anthology"
 
@@ -40,10 +42,6 @@ rights: public domain
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _CHAPTER_LINK = re.compile(r"\[([^\]]*)\]\(([\w.-]+\.md)(#[^)\s]*)?\)")
-
-
-def q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def main() -> int:
