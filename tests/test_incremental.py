@@ -135,40 +135,47 @@ def without_keys(facts):  # type: ignore[no-untyped-def]
     return [dataclasses.replace(p, paragraphs=tuple(n for _, n in p.paragraphs)) for p in facts.pages]
 
 
-@pytest.mark.parametrize("source", ["synthetic", "anthology"])
-def test_sections_give_what_the_whole_book_laid_out_at_once_gives(source: str, book: Path) -> None:
-    """The claim the sections rest on: the book laid out by WeasyPrint as one document (the
-    printer profiles' path, here with the proof's options) has the same pages, folios, running
-    heads, labels, outline, link descriptions, page map and preflight report."""
-    from pipeline.check.preflight import preflight
+def test_a_printer_profile_lays_out_the_pages_of_the_proof(book: Path) -> None:
+    """One engine: a printer's PDF (KDP: bleed, a gutter by page count that this trim's own
+    inside margin already exceeds) has the proof's pages, folios, running heads, labels,
+    outline, page map and layout facts; only its boxes and page furniture differ."""
     from pipeline.print_profiles import PROFILES
-    from pipeline.render.pdf.layout import PROOF, render_pdf, render_pdf_whole
+    from pipeline.render.pdf.layout import render_pdf
+    from pipeline.render.pdf.printer import press_options
 
-    doc = load_normalised(book if source == "synthetic" else MANUSCRIPT, Collector())
+    doc = load_normalised(MANUSCRIPT, Collector())
     assert doc is not None
-    sectioned = render_pdf(doc, STYLES_DIR)
-    whole = render_pdf_whole(doc, STYLES_DIR, PROOF, True)
-    assert sectioned.pages == whole.pages
-    assert page_texts(sectioned.pdf) == page_texts(whole.pdf)
-    assert outline(sectioned.pdf) == outline(whole.pdf)
-    assert _reader(sectioned.pdf).page_labels == _reader(whole.pdf).page_labels
-    assert links(sectioned.pdf) == links(whole.pdf)
-    assert sectioned.page_map == whole.page_map and sectioned.page_map.breaks
-    # every fact of every page; paragraphs are keyed by document order, which differs (each
-    # section is a document of its own), so only their line counts are compared here
-    assert without_keys(sectioned.facts) == without_keys(whole.facts)
-    assert set(sectioned.warnings) == set(whole.warnings)
-    proof = PROFILES["proof"]
-    assert preflight(doc, sectioned.pdf, sectioned.facts, proof).to_json() == \
-        preflight(doc, whole.pdf, whole.facts, proof).to_json()
-    # PDF/UA-1 identification, language, title shown, the same XMP
-    a, b = _reader(sectioned.pdf).trailer["/Root"], _reader(whole.pdf).trailer["/Root"]
-    assert a["/Metadata"].get_object().get_data() == b["/Metadata"].get_object().get_data()
-    assert b"pdfuaid:part=\"1\"" in a["/Metadata"].get_object().get_data()
-    assert (a["/Lang"], a["/MarkInfo"], a["/ViewerPreferences"]) == (b["/Lang"], b["/MarkInfo"], b["/ViewerPreferences"])
-    assert _reader(sectioned.pdf).metadata == _reader(whole.pdf).metadata
+    proof = render_pdf(doc, STYLES_DIR)
+    kdp = render_pdf(doc, STYLES_DIR, press_options(PROFILES["kdp"]))
+    assert kdp.pages == proof.pages
+    assert page_texts(kdp.pdf) == page_texts(proof.pdf)
+    assert outline(kdp.pdf) == outline(proof.pdf)
+    assert _reader(kdp.pdf).page_labels == _reader(proof.pdf).page_labels
+    assert links(kdp.pdf) == links(proof.pdf)
+    assert kdp.page_map == proof.page_map and kdp.page_map.breaks
+    assert kdp.facts == proof.facts
+    # KDP's bleed on the outside edge: right of a recto, left of a verso, blank pages too
+    bleeds = [(round(float(p.trimbox.left - p.bleedbox.left)), round(float(p.bleedbox.right - p.trimbox.right)))
+              for p in _reader(kdp.pdf).pages]
+    assert set(bleeds[::2]) == {(0, 9)} and set(bleeds[1::2]) == {(9, 0)}
     # the facts survive the cache (JSON) unchanged
-    assert LayoutFacts.from_json(json.loads(json.dumps(sectioned.facts.to_json()))) == sectioned.facts
+    assert LayoutFacts.from_json(json.loads(json.dumps(kdp.facts.to_json()))) == kdp.facts
+
+
+def test_a_printer_profile_after_an_edit_lays_out_the_changed_chapter_only(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IngramSpark's PDF/X-1a, CMYK, bleed: cached a section at a time as the proof is."""
+    monkeypatch.setenv("PIPELINE_CACHE", "1")
+    build(BuildPlan(book, tmp_path / "out", profile="ingram"))
+    chapter = book / "ch02.md"
+    paragraphs = chapter.read_text().split("\n\n")
+    paragraphs[3] += " An editor's word more."
+    chapter.write_text("\n\n".join(paragraphs))
+    messages: list[str] = []
+    rebuilt = build(BuildPlan(book, tmp_path / "out", profile="ingram"), progress=messages.append)
+    assert laid_out(messages) == ["ch02"]
+    clean = build(BuildPlan(book, tmp_path / "clean", profile="ingram", use_cache=False))
+    assert_same_book(rebuilt, clean)
 
 
 def test_sections_laid_out_in_worker_processes_give_the_same_bytes(

@@ -325,7 +325,7 @@ def test_a_page_count_that_asks_for_another_gutter_is_laid_out_again() -> None:
 
     result = render_pdf(doc, STYLES, PressOptions(min_inner_mm=min_inner_mm))
     assert asked[:2] == [0, first] and len(asked) >= 3
-    recto = result.layout.pages[0]._page_box
+    recto = result.facts.pages[0]
     assert recto.margin_left / (96 / 25.4) == pytest.approx(45.0, abs=0.01)
     assert result.pages > first  # the wider gutter took more pages, and the layout used it
 

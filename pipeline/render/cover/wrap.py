@@ -24,7 +24,7 @@ from pipeline.print_profiles import (BLEED_IN, CMYK_PROFILE, MARKS_AREA_IN, MM_P
                                      Profile, spine_has_text, spine_width_in)
 from pipeline.render.pdf import patches
 from pipeline.render.cover.ebook import _advance_em, break_title
-from pipeline.render.pdf.printer import finisher
+from pipeline.render.pdf.printer import finished
 
 PX_PER_PT = 4 / 3
 DESIGN_WIDTH_PX = 1600  # the EPUB cover's width, which the front's design is drawn at
@@ -157,5 +157,5 @@ def _render(meta: BookMeta, pages: int, profile: Profile, styles_dir: Path, font
                                                            color_profiles=profiles, **options)
     if len(document.pages) != 1:
         raise RuntimeError(f"the print cover came out as {len(document.pages)} pages: check print-cover.css")
-    return document.write_pdf(pdf_identifier=(meta.identifier + "#cover").encode(),
-                              finisher=finisher(dataclasses.replace(profile, outside_only=False)), **options)
+    pdf = document.write_pdf(pdf_identifier=(meta.identifier + "#cover").encode(), **options)
+    return finished(pdf, dataclasses.replace(profile, outside_only=False))

@@ -1,48 +1,40 @@
 """Document -> print PDF through WeasyPrint: the print HTML, the print stylesheet, fonts.
 
-Two ways to lay the book out:
-- a section at a time (sections.py, merged by merge.py), each chapter cached by its content
-  and first folio, so that after an edit only the changed chapter is laid out again: the proof
-  PDF (PDF/UA-1, no bleed), the default;
-- the whole book as one WeasyPrint document: the printer profiles (press.for_print: kdp, lulu,
-  ingram, offset), whose gutter depends on the total page count, whose CSS adds bleed and
-  marks, whose PDF may be PDF/X and is edited by a finisher over the whole file.
-Both give the same pages, folios, running heads and note numbers, page labels, link
-descriptions, page map and preflight facts (facts.py).
+Every PDF, the proof and the printer profiles alike, is laid out a section at a time
+(sections.py: each chapter cached by its content and first folio, so that after an edit only
+the changed chapter is laid out again) and merged by merge.py, which writes the page labels,
+link descriptions, PDF/UA and PDF/X once. A printer profile (press.for_print: kdp, lulu,
+ingram, offset) adds its CSS (bleed, CMYK), its PDF variant, and its page boxes and marks on
+the merged file (printer.py); its gutter depends on the page count, so the book is laid out
+again at the wider gutter when the count asks for one (only the page counts are kept of the
+narrower layout, and each layout is cached like the proof's).
 """
 
 from __future__ import annotations
 
-import logging
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-
-import weasyprint
 
 from pipeline.cache.store import Cache
 from pipeline.chapter_index import images
 from pipeline.diagnostics import SourcePos
-from pipeline.fetcher import LocalFetcher
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, code_charset, code_face_css, font_dirs, font_face_css, font_files
 from pipeline.model import Code, CodeBlock, Document, Text, Trim
 from pipeline.pagemap import PageMap
 from pipeline.render import credits, html
-from pipeline.render.pdf import note_split
-from pipeline.render.pdf import patches
 from pipeline.render.pdf import sections
-from pipeline.render.pdf.note_pages import break_rules, find_displaced
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.render.pdf.facts import LayoutFacts, assemble, layout_facts
-from pipeline.render.pdf.finish import (chain, link_descriptions_finisher, link_targets,
-                                               page_labels_finisher)
+from pipeline.render.pdf.facts import LayoutFacts, assemble
+from pipeline.render.pdf.links import link_targets
 from pipeline.render.pdf.pages import first_body_page, page_map
 from pipeline.walk import iter_block_inlines, iter_blocks
 
 FAMILY = "Book Garamond"  # the name print.css uses
 OPTS = HtmlOptions(epub=False)
-MAX_LAYOUTS = sections.MAX_LAYOUTS  # a layout, then up to three more to keep footnotes with their calls
+# Accessibility: the default print PDF is PDF/UA-1 (tagged, /Lang, title shown in the title bar).
+PDF_VARIANT = "pdf/ua-1"
+GUTTER_LAYOUTS = 3  # a layout, then up to two more at the wider gutters their page counts ask for
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,10 @@ class PrintResult:
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
     page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
     facts: LayoutFacts = LayoutFacts((), (), ())  # every page as plain data, for preflight
-    layout: Any = field(default=None, compare=False, repr=False)  # weasyprint.Document (whole-book layout only)
+
+
+def _no_gutter(pages: int) -> float:
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -61,21 +56,12 @@ class PressOptions:
     """What a print profile asks of the layout (pipeline/render/pdf/printer.py makes these)."""
 
     css: str = ""  # applied after print.css: bleed, marks, colours
-    min_inner_mm: Callable[[int], float] = lambda pages: 0.0  # inside margin for a page count
-    pdf_options: tuple[tuple[str, Any], ...] = ()  # more write_pdf options (pdf_variant, ...)
-    finisher: Callable[[Any, Any], None] | None = None  # edits the PDF objects before writing
+    min_inner_mm: Callable[[int], float] = _no_gutter  # inside margin for a page count
+    pdf_options: tuple[tuple[str, Any], ...] = ()  # WeasyPrint's render and write_pdf options (pdf_variant)
+    finish: Callable[[Any], None] | None = None  # edits the merged pikepdf.Pdf before it is saved
     tool_files: tuple[Path, ...] = ()  # files of the tool the CSS may read (an ICC profile)
 
-    @property
-    def sectioned(self) -> bool:
-        """Nothing asked depends on the whole book (a gutter by page count, a finisher over the
-        whole file) or is a printer's (bleed CSS, PDF/X, an ICC profile): chapters can be laid
-        out alone and merged. Printer profiles keep the whole-book layout."""
-        return (self.min_inner_mm is _NO_GUTTER and not self.css and not self.pdf_options
-                and self.finisher is None and not self.tool_files)
 
-
-_NO_GUTTER = PressOptions.min_inner_mm
 PROOF = PressOptions()
 
 
@@ -162,10 +148,6 @@ def print_html(doc: Document) -> str:
     return f'{p.head}{p.front}<main>\n{chr(10).join(p.chapters)}\n{p.back}\n</main>\n{p.tail}'
 
 
-# Accessibility: the default print PDF is PDF/UA-1 (tagged, /Lang, title shown in the title bar).
-PDF_VARIANT = "pdf/ua-1"
-
-
 def print_edition(doc: Document) -> str:
     """Names the print edition whose pages the EPUB's page list follows (its pageBreakSource)."""
     m = doc.meta
@@ -175,11 +157,20 @@ def print_edition(doc: Document) -> str:
 
 def render_pdf(doc: Document, styles_dir: Path, press: PressOptions = PROOF, write: bool = True,
                cache: Cache | None = None, jobs: int = 1, progress: Callable[[str], None] = lambda s: None) -> PrintResult:
-    """Lays the book out: a section at a time when the press allows it (the proof PDF: cached,
-    in parallel with jobs > 1), else whole. write=False: the layout only (for the page map)."""
-    if press.sectioned:
-        return _render_sections(doc, styles_dir, cache or Cache(None), jobs, progress, write)
-    return render_pdf_whole(doc, styles_dir, press, write)
+    """Lays the book out a section at a time (cached, in parallel with jobs > 1) and merges the
+    sections; write=False: the layout only (for the page map). A gutter that the page count
+    widens lays the book out again at the new measure, up to GUTTER_LAYOUTS times in all."""
+    cache = cache or Cache(None)
+    inner = press.min_inner_mm(0)
+    for layouts in range(1, GUTTER_LAYOUTS + 1):
+        laid = _lay_out_sections(doc, styles_dir, press, inner, cache, jobs, progress)
+        pages = sum(layout.pages + blank for (_, layout), blank in zip(laid, _blanks(laid)))
+        needed = press.min_inner_mm(pages)
+        if page_css(doc.meta.trim, needed) == page_css(doc.meta.trim, inner) or layouts == GUTTER_LAYOUTS:
+            return _printed(doc, laid, press, write, progress)
+        progress(f"laying out PDF again: {pages} pages ask for a {needed:.1f} mm inside margin")
+        inner = needed
+    raise AssertionError("unreachable")
 
 
 def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
@@ -194,25 +185,27 @@ def _bodies(doc: Document, parts: PrintParts) -> list[tuple[str, str]]:
     return [(name, sections.cross_links(body, sections.own_ids(body))) for name, body in out]
 
 
-def section_setup(doc: Document, parts: PrintParts, styles_dir: Path) -> sections.Setup:
+def section_setup(doc: Document, parts: PrintParts, styles_dir: Path, press: PressOptions = PROOF,
+                  inner_mm: float = 0.0) -> sections.Setup:
     """What the layout of every section of the book shares."""
     # The images the model names, and no other file of the manuscript folder.
-    roots = (styles_dir, *font_dirs(), *(Path(p) for p in images(doc).values()))
-    return sections.Setup(parts.head, parts.tail, font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim),
+    roots = (styles_dir, *font_dirs(), *press.tool_files, *(Path(p) for p in images(doc).values()))
+    options = dict(press.pdf_options)
+    return sections.Setup(parts.head, parts.tail,
+                          font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner_mm),
                           str(styles_dir / "print.css"), tuple(str(p) for p in roots),
-                          doc.meta.identifier.encode(), PDF_VARIANT)
+                          doc.meta.identifier.encode(), options.get("pdf_variant", PDF_VARIANT),
+                          press.css, press.pdf_options)
 
 
-def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
-                     progress: Callable[[str], None], write: bool) -> PrintResult:
-    """Each chapter laid out alone from its first folio (or taken from the cache), the front
-    matter last with the contents' folios from the chapters' anchors, merged with pikepdf."""
-    from pipeline.render.pdf.merge import merge  # pikepdf, only when printing
-
+def _lay_out_sections(doc: Document, styles_dir: Path, press: PressOptions, inner_mm: float, cache: Cache,
+                      jobs: int, progress: Callable[[str], None]) -> list[tuple[sections.Section, sections.Layout]]:
+    """Each chapter laid out alone from its first folio (or taken from the cache), then the
+    front matter, its contents' folios from the chapters' anchors; in the book's order."""
     parts = print_parts(doc)
-    setup = section_setup(doc, parts, styles_dir)
-    image_files = [Path(p) for p in images(doc).values()]
-    store = sections.SectionCache(cache, sections.context_key(setup, image_files, font_files()))
+    setup = section_setup(doc, parts, styles_dir, press, inner_mm)
+    tool_files = [*(Path(p) for p in images(doc).values()), *font_files(), *press.tool_files]
+    store = sections.SectionCache(cache, sections.context_key(setup, tool_files))
     laid = sections.lay_out_body(setup, _bodies(doc, parts), store, jobs, progress)
     folios: dict[str, int] = {}
     for section, layout in laid:
@@ -224,15 +217,26 @@ def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
         front_layout = sections.lay_out(setup, front)
         progress(f"laying out PDF: front matter ({front_layout.pages} pages)")
         store.store(front, front_layout)
-    laid.insert(0, (front, front_layout))
-    # Every section but the last ends with a blank page when needed: the next opens on a right-hand page.
-    blanks = [layout.pages % 2 == 1 for _, layout in laid[:-1]] + [False]
+    return [(front, front_layout), *laid]
+
+
+def _blanks(laid: list[tuple[sections.Section, sections.Layout]]) -> list[bool]:
+    """Every section but the last ends with a blank page when needed: the next opens on a right-hand page."""
+    return [layout.pages % 2 == 1 for _, layout in laid[:-1]] + [False]
+
+
+def _printed(doc: Document, laid: list[tuple[sections.Section, sections.Layout]], press: PressOptions,
+             write: bool, progress: Callable[[str], None]) -> PrintResult:
+    """The laid-out sections as one book: merged with pikepdf (write=False: the facts only)."""
+    from pipeline.render.pdf.merge import merge  # pikepdf, only when printing
+
+    blanks = _blanks(laid)
     facts = assemble([layout.facts for _, layout in laid], blanks)
     body = first_body_page([p.kind for p in facts.pages])
     pdf, pages, unresolved = b"", len(facts.pages), ()
     if write:
         progress("laying out PDF: merging the sections")
-        merged = merge([layout.pdf for _, layout in laid], blanks, body, link_targets(doc))
+        merged = merge([layout.pdf for _, layout in laid], blanks, body, link_targets(doc), press.finish)
         pdf, pages, unresolved = merged.pdf, merged.pages, merged.unresolved
     warnings: list[str] = []
     for _, layout in laid:
@@ -240,61 +244,3 @@ def _render_sections(doc: Document, styles_dir: Path, cache: Cache, jobs: int,
     warnings += [f"note {note} is on page {placed}, its call on page {call}" for note, call, placed in facts.displaced]
     warnings += [f"No anchor #{target} for internal URI reference" for target in unresolved]
     return PrintResult(pdf, pages, tuple(warnings), tuple(missing_glyphs(doc)), page_map(facts, print_edition(doc)), facts)
-
-
-def render_pdf_whole(doc: Document, styles_dir: Path, press: PressOptions, write: bool) -> PrintResult:
-    """The whole book as one WeasyPrint document: the path of the printer profiles."""
-    # The images the model names, and no other file of the manuscript folder.
-    fetcher = LocalFetcher([styles_dir, *font_dirs(), *press.tool_files, *(Path(p) for p in images(doc).values())])
-    capture = sections.LogCapture()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(capture)
-    source = print_html(doc)
-    fixes = ""
-    inner = press.min_inner_mm(0)
-    footnote_rounds = gutter_changes = 0
-    # WeasyPrint as this pipeline lays out (see that module), its font files removed after.
-    with patches.applied(), ExitStack() as font_configs:
-        try:
-            while True:
-                # @font-face rules only take effect through a FontConfiguration shared with the render.
-                fonts = font_configs.enter_context(patches.font_configuration())
-                profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
-                stylesheets = [
-                    weasyprint.CSS(string=font_face_css(FAMILY) + code_face_css() + page_css(doc.meta.trim, inner), url_fetcher=fetcher, font_config=fonts),
-                    weasyprint.CSS(filename=str(styles_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
-                    weasyprint.CSS(string=(press.css or "/* proof */") + "\n" + (fixes or "/* no fixes */"),
-                                   url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
-                ]
-                document = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(styles_dir) + "/",
-                                           url_fetcher=fetcher).render(
-                    stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **dict(press.pdf_options))
-                # The gutter depends on the page count: if the count asks for a wider one, lay out
-                # again from scratch (page breaks chosen for the old measure no longer apply).
-                needed = press.min_inner_mm(len(document.pages))
-                if page_css(doc.meta.trim, needed) != page_css(doc.meta.trim, inner) and gutter_changes < 2:
-                    inner, fixes, footnote_rounds, gutter_changes = needed, "", 0, gutter_changes + 1
-                    continue
-                displaced = find_displaced(document.pages)
-                new = [rule for rule in break_rules(displaced) if rule not in fixes]
-                cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
-                if (cut == fixes and not new) or footnote_rounds >= MAX_LAYOUTS - 1:
-                    break
-                fixes = cut if cut != fixes else "\n".join([fixes, *new]).strip()
-                footnote_rounds += 1
-            # Every profile gets page labels and link descriptions; a print profile may choose another
-            # variant (PDF/X for IngramSpark: one variant per file) and edit the PDF further.
-            facts = layout_facts(document.pages, displaced)
-            finish = chain(page_labels_finisher(first_body_page([p.kind for p in facts.pages]), len(document.pages)),
-                           link_descriptions_finisher(link_targets(doc)), *([press.finisher] if press.finisher else []))
-            options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, "pdf_identifier": doc.meta.identifier.encode(),
-                       **dict(press.pdf_options)}
-            pdf = document.write_pdf(finisher=finish, **options) if write else b""
-        finally:
-            logger.removeHandler(capture)
-    # A character the font lacks is reported against the manuscript (missing_glyphs), not as
-    # WeasyPrint's own message, which names no file or line.
-    warnings = [m for m in capture.messages if ".notdef" not in m]
-    warnings += [f"note {d.note_id} is on page {d.note_page}, its call on page {d.call_page}" for d in displaced]
-    return PrintResult(pdf, len(document.pages), tuple(warnings), tuple(missing_glyphs(doc)),
-                       page_map(facts, print_edition(doc)), facts, document)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
-XREF = "pipeline-xref:"
+from pipeline.render.pdf.sections import XREF
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def _outline(items: Sequence[OutlineItem], index: dict[tuple[int, int], int], fi
 
 
 def _describe_links(out: Pdf, targets: dict[str, str]) -> None:
-    """PDF/UA-1 wants each link described in /Contents (finish.link_descriptions_finisher
-    does this for a book laid out whole): "Link to <what the target is called>"."""
+    """PDF/UA-1 wants each link described in /Contents, which WeasyPrint fills with the bare
+    target (an id): "Link to <what the target is called>" (links.link_targets)."""
     for page in out.pages:
         for annot in page.obj.get("/Annots", Array()):
             if annot.get("/Subtype") != Name.Link:
@@ -57,8 +57,8 @@ def _describe_links(out: Pdf, targets: dict[str, str]) -> None:
 
 
 def _page_labels(out: Pdf, first_body_page: int) -> None:
-    """Lower-case roman from i, then decimal from 1 at the first page of the body
-    (finish.page_labels_finisher for a book laid out whole)."""
+    """/PageLabels, so that a viewer's page box shows the printed folio ("v", "12"): lower-case
+    roman from i, then decimal from 1 at the first page of the body."""
     nums = Array([0, Dictionary(S=Name.r)])
     if first_body_page < len(out.pages):
         nums.extend([first_body_page, Dictionary(S=Name.D)])
@@ -66,11 +66,12 @@ def _page_labels(out: Pdf, first_body_page: int) -> None:
 
 
 def merge(sections: Sequence[bytes], blank_after: Sequence[bool], first_body_page: int = 0,
-          targets: dict[str, str] | None = None) -> Merged:
-    """sections: PDFs in order, the first giving the document's metadata (PDF/UA-1 identification
-    in its XMP, /Lang, /MarkInfo, /ViewerPreferences, docinfo); blank_after[i]: a blank page
-    follows section i; first_body_page: 0-based index where decimal page labels begin;
-    targets: what each id is called, for link descriptions."""
+          targets: dict[str, str] | None = None, finish: Callable[[Pdf], None] | None = None) -> Merged:
+    """sections: PDFs in order, the first giving the document's metadata (PDF/UA-1 or PDF/X
+    identification in its XMP and docinfo, /Lang, /MarkInfo, /ViewerPreferences, a PDF/X's
+    /OutputIntents); blank_after[i]: a blank page follows section i; first_body_page: 0-based
+    index where decimal page labels begin; targets: what each id is called, for link
+    descriptions; finish: a printer's edits of the merged file (printer.py), before it is saved."""
     out = Pdf.new()
     sources = [Pdf.open(io.BytesIO(data)) for data in sections]
     outline: list[OutlineItem] = []
@@ -109,11 +110,13 @@ def merge(sections: Sequence[bytes], blank_after: Sequence[bool], first_body_pag
                         annot.StructParent = int(annot.StructParent) + key_offset
             key_offset += max(keys, default=-1) + 1
         if blank:
-            last = out.pages[-1].obj
-            out.add_blank_page(page_size=(float(last.MediaBox[2]), float(last.MediaBox[3])))
-            for box in ("/TrimBox", "/BleedBox"):
-                if box in last:
-                    out.pages[-1].obj[box] = Array(list(last[box]))
+            # The blank page's boxes are those of the last page on its side of the spread (a
+            # printer's bleed may differ between left- and right-hand pages).
+            like = out.pages[-2 if len(out.pages) > 1 else -1].obj
+            out.add_blank_page(page_size=(float(like.MediaBox[2]), float(like.MediaBox[3])))
+            for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+                if box in like:
+                    out.pages[-1].obj[box] = Array(list(like[box]))
 
     # Named destinations, sorted as a name tree must be; then cross-section links aimed at them.
     dests.sort(key=lambda d: d[0])
@@ -144,8 +147,10 @@ def merge(sections: Sequence[bytes], blank_after: Sequence[bool], first_body_pag
     if sources:
         head = sources[0]
         out.docinfo = out.copy_foreign(head.docinfo)
-        for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata"):
-            if key in head.Root:
+        for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents"):
+            if key in head.Root and isinstance(head.Root[key], Array):
+                out.Root[key] = out.copy_foreign(head.make_indirect(head.Root[key]))
+            elif key in head.Root:
                 value = head.Root[key]
                 out.Root[key] = out.copy_foreign(value) if value.is_indirect else \
                     (Dictionary(dict(value.items())) if isinstance(value, Dictionary) else value)
@@ -157,9 +162,14 @@ def merge(sections: Sequence[bytes], blank_after: Sequence[bool], first_body_pag
         out.Root.StructTreeRoot = root
     with out.open_outline() as merged_outline:
         merged_outline.root.extend(outline)
+    if finish is not None:
+        finish(out)
     buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, fix_metadata_version=False, min_version=max((s.pdf_version for s in sources), default="1.7"),
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    version = max((s.pdf_version for s in sources), default="1.7")
+    # Object streams came with PDF 1.5: a PDF/X-1a (PDF 1.4) keeps a plain cross-reference table.
+    streams = pikepdf.ObjectStreamMode.generate if version >= "1.5" else pikepdf.ObjectStreamMode.disable
+    out.save(buffer, deterministic_id=True, fix_metadata_version=False, min_version=version,
+             object_stream_mode=streams)
     pages = len(out.pages)
     for src in sources:
         src.close()

@@ -2,7 +2,7 @@
 
 Labels follow print.css: the pages before the body count in lower-case roman from i,
 the body in arabic from 1 (`@page :nth(1 of body) { counter-reset: page 1 }`). The PDF
-carries them as its /PageLabels (finish.py), so a viewer's page box shows the folio.
+carries them as its /PageLabels (merge.py), so a viewer's page box shows the folio.
 The page map gives, for each body page, the first character of running text that
 starts on it, as a region and a count of characters (pipeline.pagemap).
 """

@@ -9,13 +9,15 @@ sets BleedBox to exactly the profile's bleed (marks for offset lie outside it).
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from typing import Any
 
-import pydyf
+import pikepdf
 
 from pipeline.print_profiles import (BLEED_IN, CMYK_CONDITION, CMYK_CONDITION_INFO, CMYK_PROFILE,
                                      MARKS_AREA_IN, MM_PER_IN, PT_PER_IN, Profile, gutter_in)
-from pipeline.render.pdf.layout import PressOptions
+from pipeline.render.pdf.layout import PDF_VARIANT, PressOptions
 
 # Black and every colour print.css names, as device CMYK: text in K only (rich black
 # would misregister on fine type).
@@ -49,33 +51,41 @@ def _css(profile: Profile) -> str:
     return "\n".join(rules)
 
 
-def _pages(pdf: pydyf.PDF) -> list[pydyf.Dictionary]:
-    return [obj for obj in pdf.objects
-            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
-
-
-def finisher(profile: Profile) -> Any:
-    """Exact BleedBox per page, crop marks, the output intent's name, no annotations for PDF/X."""
-    def finish(document: Any, pdf: pydyf.PDF) -> None:
-        # Exact BleedBox: the trim grown by the profile's bleed on each bled side.
-        for number, page in enumerate(_pages(pdf), 1):
-            left, top, right, bottom = (float(v) for v in page["TrimBox"])
+def finisher(profile: Profile) -> Callable[[pikepdf.Pdf], None]:
+    """Exact BleedBox per page, crop marks, the output intent's name, no annotations for PDF/X:
+    edits of a whole PDF (the merged interior, the cover sheet) before it is saved."""
+    def finish(pdf: pikepdf.Pdf) -> None:
+        for number, page in enumerate(pdf.pages, 1):
+            x0, y0, x1, y1 = _box(page.obj.TrimBox)
+            # Exact BleedBox: the trim grown by the profile's bleed on each bled side.
             sides = {k: v * PT_PER_IN for k, v in bleed_sides(profile, verso=number % 2 == 0).items()}
-            # pydyf boxes here run top-down like WeasyPrint's: "top" is the smaller y.
-            y0, y1 = min(top, bottom), max(top, bottom)
-            page["BleedBox"] = pydyf.Array([left - sides["left"], y0 - sides["top"],
-                                            right + sides["right"], y1 + sides["bottom"]])
+            page.obj.BleedBox = pikepdf.Array([x0 - sides["left"], y0 - sides["bottom"],
+                                               x1 + sides["right"], y1 + sides["top"]])
             if profile.crop_marks:
-                _add_crop_marks(pdf, page, (left, y0, right, y1), profile.bleed_in * PT_PER_IN)
-            if profile.pdf_variant.startswith("pdf/x"):
+                _add_crop_marks(pdf, page, (x0, y0, x1, y1), profile.bleed_in * PT_PER_IN)
+            if profile.pdf_variant.startswith("pdf/x") and "/Annots" in page.obj:
                 # PDF/X allows no annotations inside the BleedBox: a printer's file has no links.
-                page.pop("Annots", None)
+                del page.obj.Annots
         if profile.cmyk:
-            fix_output_intent(document, pdf)
+            fix_output_intent(pdf)
     return finish
 
 
-def _add_crop_marks(pdf: pydyf.PDF, page: pydyf.Dictionary, trim: tuple[float, float, float, float],
+def finished(data: bytes, profile: Profile) -> bytes:
+    """A PDF WeasyPrint wrote (the cover sheet), with finisher(profile)'s edits."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        finisher(profile)(pdf)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+        return out.getvalue()
+
+
+def _box(box: pikepdf.Array) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _add_crop_marks(pdf: pikepdf.Pdf, page: pikepdf.Page, trim: tuple[float, float, float, float],
                     bleed: float) -> None:
     """Crop marks in registration colour (all four inks), outside the bleed. WeasyPrint's own
     `marks: crop` are drawn in RGB, which PDF/X-1a does not allow."""
@@ -88,24 +98,21 @@ def _add_crop_marks(pdf: pydyf.PDF, page: pydyf.Dictionary, trim: tuple[float, f
     for y, dy in ((y0, -1), (y1, 1)):
         for x in (x0, x1):
             lines.append(f"{x:.3f} {y + dy * start:.3f} m {x:.3f} {y + dy * end:.3f} l S")
-    # The page's own stream leaves its transformation in place: wrap it in q ... Q first.
-    # Its page coordinates run down from the top (WeasyPrint's), mirrored by that transformation,
-    # so the marks are drawn after Q, in the PDF's own coordinates.
-    before = pydyf.Stream([b"q"])
-    marks = pydyf.Stream([b"Q", b"/Artifact BMC q 0.25 w 1 1 1 1 K", *(line.encode() for line in lines), b"Q EMC"])
-    pdf.add_object(before)
-    pdf.add_object(marks)
-    page["Contents"] = pydyf.Array([before.reference, page["Contents"], marks.reference])
+    # The page's own stream leaves its transformation (WeasyPrint's, from the top down) in
+    # place: wrap it in q ... Q, and draw the marks after, in the PDF's own coordinates.
+    page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
+    marks = b"\n".join([b"Q", b"/Artifact BMC q 0.25 w 1 1 1 1 K", *(line.encode() for line in lines), b"Q EMC"])
+    page.contents_add(pikepdf.Stream(pdf, marks))
 
 
-def fix_output_intent(document: Any, pdf: pydyf.PDF) -> None:
+def fix_output_intent(pdf: pikepdf.Pdf) -> None:
     """Name the printing condition by its registered name, not by the profile's file path."""
-    if "OutputIntents" in pdf.catalog:
-        intent = pdf.catalog["OutputIntents"][0]
-        intent["OutputConditionIdentifier"] = pydyf.String(CMYK_CONDITION)
-        intent["OutputCondition"] = pydyf.String("SWOP coated")
-        intent["RegistryName"] = pydyf.String("http://www.color.org")
-        intent["Info"] = pydyf.String(CMYK_CONDITION_INFO)
+    if "/OutputIntents" in pdf.Root:
+        intent = pdf.Root.OutputIntents[0]
+        intent.OutputConditionIdentifier = pikepdf.String(CMYK_CONDITION)
+        intent.OutputCondition = pikepdf.String("SWOP coated")
+        intent.RegistryName = pikepdf.String("http://www.color.org")
+        intent.Info = pikepdf.String(CMYK_CONDITION_INFO)
 
 
 def press_options(profile: Profile) -> PressOptions:
@@ -119,10 +126,10 @@ def press_options(profile: Profile) -> PressOptions:
         return gutter_in(max(pages, 1)) * MM_PER_IN if profile.gutter_from_pages else 0.0
 
     options: tuple[tuple[str, Any], ...] = ()
-    if profile.pdf_variant:
+    if profile.pdf_variant and profile.pdf_variant != PDF_VARIANT:
         options = (("pdf_variant", profile.pdf_variant),)
     return PressOptions(css=_css(profile), min_inner_mm=min_inner_mm, pdf_options=options,
-                        finisher=finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
+                        finish=finisher(profile), tool_files=(CMYK_PROFILE,) if profile.cmyk else ())
 
 
-__all__ = ["BLEED_IN", "bleed_sides", "finisher", "fix_output_intent", "press_options"]
+__all__ = ["BLEED_IN", "bleed_sides", "finished", "finisher", "fix_output_intent", "press_options"]

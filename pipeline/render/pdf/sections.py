@@ -24,7 +24,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -56,7 +56,9 @@ class Setup:
     print_css: str  # path of styles/print.css
     fetch_roots: tuple[str, ...]  # the folders and files WeasyPrint may read
     identifier: bytes
-    pdf_variant: str  # "pdf/ua-1": every section is tagged and identified as the merged book is
+    pdf_variant: str  # "pdf/ua-1" or a printer's PDF/X: every section is identified as the merged book is
+    press_css: str = ""  # a printer profile's CSS after print.css: bleed, CMYK colour
+    render_options: tuple[tuple[str, Any], ...] = ()  # WeasyPrint's render options (a PDF/X's output intent)
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,19 @@ def _lay_out(setup: Setup, section: Section, known_fixes: str | None,
             for _ in range(1 if known_fixes is not None else MAX_LAYOUTS):
                 # @font-face rules only take effect through a FontConfiguration shared with the render.
                 fonts = font_configs.enter_context(patches.font_configuration())
+                profiles: dict[str, Any] = {}  # @color-profile rules (a CMYK output intent), as fonts
                 stylesheets = [
                     weasyprint.CSS(string=setup.base_css, url_fetcher=fetcher, font_config=fonts),
                     weasyprint.CSS(filename=setup.print_css, url_fetcher=fetcher, font_config=fonts),
+                    *([weasyprint.CSS(string=setup.press_css, url_fetcher=fetcher, font_config=fonts,
+                                      color_profiles=profiles)] if setup.press_css else []),
                     weasyprint.CSS(string=section_css(section) + (fixes or "/* no fixes */"), font_config=fonts),
                 ]
                 html = weasyprint.HTML(string=note_split.apply(source, fixes), base_url=str(Path(setup.print_css).parent) + "/",
                                        url_fetcher=fetcher)
-                if first_folio is None:
-                    document = html.render(stylesheets=stylesheets, font_config=fonts)
-                else:
-                    with renumber.keeping_state():
-                        document = html.render(stylesheets=stylesheets, font_config=fonts)
+                options = dict(setup.render_options)
+                with renumber.keeping_state() if first_folio is not None else nullcontext():
+                    document = html.render(stylesheets=stylesheets, font_config=fonts, color_profiles=profiles, **options)
                 displaced = find_displaced(document.pages)
                 new = [rule for rule in break_rules(displaced) if rule not in fixes]
                 cut = note_split.plan(document.pages, fixes)  # long notes first: breaks they make needless stay out
@@ -214,10 +217,12 @@ class SectionCache:
         self.cache.put_json(PdfPages(self.context, section.body), {"pages": layout.pages, "fixes": layout.fixes})
 
 
-def context_key(setup: Setup, image_files: list[Path], font_files: list[Path]) -> str:
-    """Everything besides a section's own HTML that reaches its pages."""
-    files = [Path(setup.print_css), *sorted(image_files), *sorted(font_files)]
+def context_key(setup: Setup, files: list[Path]) -> str:
+    """Everything besides a section's own HTML that reaches its pages: the setup, and the bytes
+    of print.css and of `files` (the images, fonts and tool files the layout reads)."""
+    files = [Path(setup.print_css), *sorted(files)]
     return digest(setup.head, setup.tail, setup.base_css, repr(setup.identifier), setup.pdf_variant,
+                  *([setup.press_css, repr(setup.render_options)] if setup.press_css or setup.render_options else []),
                   *(digest(str(p), p.read_bytes()) for p in files))
 
 
