@@ -260,7 +260,7 @@ def test_every_entry_is_declared_in_one_module_with_a_kind_of_its_own() -> None:
 
     kinds = [c for c in vars(cache_entries).values()
              if isinstance(c, type) and issubclass(c, cache_entries.Entry) and c is not cache_entries.Entry]
-    assert len(kinds) == 9 and len({k.KIND for k in kinds}) == len(kinds)
+    assert len(kinds) == 12 and len({k.KIND for k in kinds}) == len(kinds)
     for kind in kinds:
         assert dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
     with pytest.raises(TypeError):

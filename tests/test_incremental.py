@@ -289,3 +289,32 @@ def test_without_j_a_large_book_is_laid_out_in_a_worker_a_core(monkeypatch: pyte
     with pytest.raises(Started):
         sections.lay_out_body(None, bodies, sections.SectionCache(Cache(None), ""), 0, lambda s: None)  # type: ignore[arg-type]
     assert made == workers
+
+
+def test_after_an_edit_the_check_reads_only_the_pages_of_the_changed_chapter(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check/readings.py: the words, colours and findings of unchanged sections come from the
+    cache; pdftotext reads the changed section's pages of the merged PDF, and the report is a
+    clean build's."""
+    from pipeline.check import readings
+
+    monkeypatch.setenv("PIPELINE_CACHE", "1")
+    build(BuildPlan(book, tmp_path / "out"))
+    chapter = book / "ch02.md"
+    paragraphs = chapter.read_text().split("\n\n")
+    paragraphs[3] += " An editor's word more."
+    chapter.write_text("\n\n".join(paragraphs))
+    read: list[tuple[int, int]] = []
+    real = readings.pdf_words
+
+    def recorded(pdf, first=0, last=0):  # type: ignore[no-untyped-def]
+        read.append((first, last))
+        return real(pdf, first, last)
+
+    monkeypatch.setattr(readings, "pdf_words", recorded)
+    rebuilt = build(BuildPlan(book, tmp_path / "out"))
+    labels = _reader(rebuilt.pdf).page_labels
+    (first, last), = read
+    assert labels[first - 1] != "1" and labels[first - 1].isdigit() and last < len(labels)  # ch02: neither ch01 nor the end
+    assert "editor\u2019s word more" in " ".join(page_texts(rebuilt.pdf)[first - 1:last]).replace("\n", " ")
+    assert_same_book(rebuilt, build(BuildPlan(book, tmp_path / "clean", use_cache=False)))

@@ -290,7 +290,7 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
         outputs[pdf_path] = printed.pdf
         pages = printed.pages
         # -- print: preflight report after every PDF, cover sheet for print profiles --
-        report = preflight(doc, printed.pdf, printed.facts, press)
+        report = preflight(doc, printed.pdf, printed.facts, press, printed.sections, cache)
         for problem in report.problems:
             if problem.check == "text_completeness" and press.for_print:
                 diags.error(problem.pos, problem.text)  # a printer's file must not lose a word

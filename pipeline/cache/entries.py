@@ -105,3 +105,31 @@ class PdfPages(Entry):
     KIND = "pdf-pages"
     context: str
     body: str
+
+
+@dataclass(frozen=True)
+class PrintedReading(Entry):
+    """A section's pages read back from the PDF written: their words (check/readings.py)."""
+
+    KIND = "pdf-words"
+    section: str  # digest of the section's PDF (render/pdf/facts.PrintedSection)
+    profile: str  # the print profile, whose finisher adds to the pages
+
+
+@dataclass(frozen=True)
+class PrintedColours(Entry):
+    """The colour spaces each page of a section paints with, read back from the PDF written."""
+
+    KIND = "pdf-colours"
+    section: str
+    profile: str
+
+
+@dataclass(frozen=True)
+class PrintedFindings(Entry):
+    """The completeness findings of the chapters a section holds, pages numbered from its first."""
+
+    KIND = "completeness"
+    section: str
+    profile: str
+    chapters: str  # digest of the chapters' model (text and positions)

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.check.poppler import run_on_pdf
@@ -50,6 +51,22 @@ class PdfWords:
     def first_on_page(self, page: int) -> int:
         return bisect_left(self.page, page)
 
+    def pages(self, first: int, last: int, first_read: int = 1) -> PdfWords:
+        """The words of pages first..last, numbered from 1; `first_read`: the first page these
+        words were read from (page_sizes[0] is its size)."""
+        a, b = self.first_on_page(first), self.first_on_page(last + 1)
+        return PdfWords(self.keys[a:b], self.texts[a:b], [p - first + 1 for p in self.page[a:b]], self.line[a:b],
+                        self.box[a:b], self.page_sizes[first - first_read:last - first_read + 1])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"keys": self.keys, "texts": self.texts, "page": self.page, "line": self.line, "box": self.box,
+                "page_sizes": self.page_sizes}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PdfWords:
+        return cls(data["keys"], data["texts"], data["page"], data["line"], [tuple(b) for b in data["box"]],
+                   [tuple(s) for s in data["page_sizes"]])
+
 
 def parse_tsv(tsv: str) -> PdfWords:
     """pdftotext -tsv: a row a page (level 1), line (4) and word (5); boxes from the top left
@@ -77,9 +94,11 @@ def parse_tsv(tsv: str) -> PdfWords:
     return words
 
 
-def pdf_words(pdf: bytes) -> PdfWords | None:
-    """The PDF's words, or None when poppler's pdftotext is not installed."""
-    tsv = run_on_pdf("pdftotext", pdf, ["-q", "-tsv", "-enc", "UTF-8"], ["-"])
+def pdf_words(pdf: bytes | Path, first: int = 0, last: int = 0) -> PdfWords | None:
+    """The PDF's words (of pages first..last, 1-based, when given; still numbered as in the
+    whole file), or None when poppler's pdftotext is not installed."""
+    pages = ["-f", str(first), "-l", str(last)] if first else []
+    tsv = run_on_pdf("pdftotext", pdf, ["-q", "-tsv", "-enc", "UTF-8", *pages], ["-"])
     return parse_tsv(tsv.decode("utf-8", "replace")) if tsv is not None else None
 
 

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def run_on_pdf(tool: str, pdf: bytes, options: Sequence[str], after: Sequence[str] = ()) -> bytes | None:
+def run_on_pdf(tool: str, pdf: bytes | Path, options: Sequence[str], after: Sequence[str] = ()) -> bytes | None:
     """`tool OPTIONS file.pdf AFTER`'s standard output, or None when the tool is not installed.
-    The tools read only files, so the bytes go to a temporary one first."""
+    The tools read only files, so bytes go to a temporary one first."""
     exe = shutil.which(tool)
     if exe is None:
         return None
+    if isinstance(pdf, Path):
+        return subprocess.run([exe, *options, str(pdf), *after], capture_output=True, check=True).stdout
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "book.pdf"
         path.write_bytes(pdf)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pypdf
 
+from pipeline.cache.store import Cache, digest
 from pipeline.check import completeness
+from pipeline.check.readings import read_back
+from pipeline.check.colours import page_colours as _colours  # noqa: F401  (tests scan one page)
 from pipeline.check import pdf_words
 from pipeline.diagnostics import SourcePos
 from pipeline.model import Block, Document
 from pipeline.print_profiles import MM_PER_IN, PT_PER_IN, Profile, gutter_in, spine_has_text, spine_width_in
-from pipeline.render.pdf.facts import LayoutFacts, layout_facts
+from pipeline.render.pdf.facts import LayoutFacts, PrintedSection, layout_facts
 from pipeline.render.pdf.facts import body_lines as _body_lines  # noqa: F401  (tests read one page)
 from pipeline.render.pdf.printer import bleed_sides
 from pipeline.walk import iter_blocks, plain_text
@@ -154,81 +155,6 @@ def pdf_fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
     return names, unembedded
 
 
-def _space_name(space: Any, resources: Any) -> str:
-    """'rgb', 'cmyk', 'grey' or another name for a colour space operand or object."""
-    space = space.get_object() if hasattr(space, "get_object") else space
-    if isinstance(space, pypdf.generic.NameObject) and space not in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray"):
-        named = resources.get("/ColorSpace", {}).get(space)
-        if named is not None:
-            return _space_name(named, resources)
-    if isinstance(space, pypdf.generic.ArrayObject) and space:
-        kind = space[0]
-        if kind == "/ICCBased":
-            n = space[1].get_object().get("/N", 0)
-            return {1: "grey", 3: "rgb", 4: "cmyk"}.get(int(n), "icc")
-        if kind == "/Indexed":
-            return _space_name(space[1], resources)
-        return str(kind).lstrip("/").lower()
-    return {"/DeviceRGB": "rgb", "/DeviceCMYK": "cmyk", "/DeviceGray": "grey",
-            "/RGB": "rgb", "/CMYK": "cmyk", "/G": "grey"}.get(str(space), str(space).lstrip("/").lower())
-
-
-# Content streams are scanned as tokens, strings removed first (a string may hold "rg"):
-# pypdf's full operator parser takes seconds on a book, this a fraction of one.
-_STRINGS = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>(?!>)")
-_TOKEN = re.compile(rb"/[^\s/\[\]()<>{}%]+|[A-Za-z'\"*]+[0-9]?")
-_OPERATOR_SPACE = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk", b"g": "grey", b"G": "grey"}
-
-
-def _colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
-    """Colour spaces painted with on a page (operators, shadings and images), with counts."""
-    used: dict[str, int] = {}
-
-    def add(name: str) -> None:
-        used[name] = used.get(name, 0) + 1
-
-    def visit(data: bytes, resources: Any, depth: int = 0) -> None:
-        fill = stroke = "grey"  # the PDF default colour space
-        name = None  # the last name operand: what cs, CS, sh and Do act on
-        for token in _TOKEN.findall(_STRINGS.sub(b" ", data)):
-            if token.startswith(b"/"):
-                name = pypdf.generic.NameObject(token.decode("latin-1"))
-                continue
-            if token in _OPERATOR_SPACE:
-                add(_OPERATOR_SPACE[token])
-            elif token == b"cs" and name:
-                fill = _space_name(name, resources)
-            elif token == b"CS" and name:
-                stroke = _space_name(name, resources)
-            elif token in (b"sc", b"scn"):
-                add(fill)
-            elif token in (b"SC", b"SCN"):
-                add(stroke)
-            elif token == b"sh" and name:
-                shading = resources.get("/Shading", {}).get(name)
-                if shading is not None:
-                    add(_space_name(shading.get_object().get("/ColorSpace"), resources))
-            elif token == b"Do" and name and depth < 8:
-                xobject = resources.get("/XObject", {}).get(name)
-                xobject = xobject.get_object() if xobject is not None else None
-                if xobject is None:
-                    continue
-                if xobject.get("/Subtype") == "/Image":
-                    if not xobject.get("/ImageMask"):
-                        add(_space_name(xobject.get("/ColorSpace", "/DeviceGray"), resources))
-                elif xobject.get("/Subtype") == "/Form":
-                    visit(xobject.get_data(), xobject.get("/Resources", resources), depth + 1)
-        for pattern in resources.get("/Pattern", {}).values():
-            shading = pattern.get_object().get("/Shading")
-            if shading is not None:
-                add(_space_name(shading.get_object().get("/ColorSpace"), resources))
-
-    contents = page.get_contents()
-    if contents is not None:
-        visit(contents.get_data(), page.get("/Resources", {}))
-    return used
-
-
 def _pdfx_page_problems(page: Any) -> list[str]:
     """What PDF/X-1a forbids on a page beyond colour: transparency, annotations in the bleed."""
     found = []
@@ -252,24 +178,6 @@ def _box(page: Any, name: str) -> tuple[float, float, float, float]:
     return float(box.left), float(box.bottom), float(box.right), float(box.top)
 
 
-def _completeness(doc: Document, pdf: bytes, facts: LayoutFacts, reader: pypdf.PdfReader,
-                  where: list[tuple[str, str]]) -> list[Problem]:
-    """Every word of the running text and notes in the PDF's text, in order, inside the trim
-    box, each paragraph on a line of its own (pipeline.check.completeness), at the block's own line."""
-    try:
-        words = pdf_words.pdf_words(pdf)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        words, why = None, f"pdftotext failed ({exc})"
-    else:
-        why = "pdftotext (Debian's poppler-utils) is not installed"
-    if words is None:
-        return [Problem("text_completeness_not_run", 1, "", doc.meta.pos.path,
-                        f"the check that every word is printed was not run: {why}")]
-    found = completeness.check(doc, words, [p.sections for p in facts.pages], pdf_words.trim_boxes(reader))
-    return [Problem("text_completeness", f.page, where[min(f.page, len(where)) - 1][0] if where else "",
-                    f.pos.path, f.message, f.pos.line or 1) for f in found]
-
-
 # -- the report --------------------------------------------------------------------------
 
 
@@ -279,9 +187,15 @@ def _inside_margin_in(facts: LayoutFacts) -> float:
     return min(sides, default=0.0) / PX_PER_PT / PT_PER_IN
 
 
-def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -> Report:
-    """facts: the layout's pages as plain data (a whole-book layout's, or its sections' assembled)."""
+def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile,
+              parts: tuple[PrintedSection, ...] = (), cache: Cache | None = None) -> Report:
+    """facts: the layout's pages as plain data (its sections' assembled); parts: where each
+    laid-out section is in `pdf` (none: the PDF is read as one), whose readings `cache` keeps."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
+    cache = cache or Cache(None)
+    parts = parts or (PrintedSection(1, len(reader.pages), digest(pdf)),)
+    read = read_back(doc, facts, pdf, parts, profile.name, cache, lambda i: _colours(reader.pages[i], reader),
+                     pdf_words.trim_boxes(reader))
     pages = facts.pages
     inside_in = _inside_margin_in(facts)
     where = _chapter_of_pages(doc, facts)
@@ -318,7 +232,14 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
     for note_id, call_page, note_page in facts.displaced:
         problem("notes_off_their_page", call_page, f"note {note_id} is printed on page {note_page or '?'}, its call on page {call_page}")
     notes = sum(page.notes for page in pages)
-    problems += _completeness(doc, pdf, facts, reader, where)
+    # Every word of the running text and notes in the PDF's text, in order, inside the trim box,
+    # each paragraph on a line of its own (pipeline.check.completeness), at the block's own line.
+    if isinstance(read.findings, str):
+        problems.append(Problem("text_completeness_not_run", 1, "", doc.meta.pos.path,
+                                f"the check that every word is printed was not run: {read.findings}"))
+    else:
+        problems += [Problem("text_completeness", f.page, where[min(f.page, len(where)) - 1][0] if where else "",
+                             f.pos.path, f.message, f.pos.line or 1) for f in read.findings]
 
     # Fonts, boxes, colour: from the PDF as written.
     fonts, unembedded = pdf_fonts(reader)
@@ -340,7 +261,7 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile) -
                     + f"; {profile.name} asks for " + ", ".join(f"{s} {want[s]:.2f} pt" for s in wrong))
         if bl < ml - BOX_TOLERANCE_PT or bb < mb - BOX_TOLERANCE_PT or br > mr + BOX_TOLERANCE_PT or bt > mt + BOX_TOLERANCE_PT:
             problem("page_boxes", number, "BleedBox reaches outside the MediaBox")
-        used = _colours(page, reader)
+        used = read.colours[number - 1]
         for name, n in used.items():
             spaces[name] = spaces.get(name, 0) + n
         if profile.cmyk:

@@ -41,6 +41,15 @@ class PageFacts:
 
 
 @dataclass(frozen=True)
+class PrintedSection:
+    """Where one laid-out section's pages are in the merged PDF, and what identifies them."""
+
+    first_page: int  # 1-based, in the merged PDF
+    pages: int
+    digest: str  # of the section's own PDF: the same digest, the same pages
+
+
+@dataclass(frozen=True)
 class LayoutFacts:
     pages: tuple[PageFacts, ...]
     lengths: tuple[tuple[str, int], ...]  # (region, counted characters laid out), in order

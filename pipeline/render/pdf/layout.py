@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.cache.store import Cache
+from pipeline.cache.store import Cache, digest
 from pipeline.chapter_index import images
 from pipeline.diagnostics import SourcePos
 from pipeline.fonts import DRAWN_AS_NOTHING, charset, code_charset, code_face_css, font_dirs, font_face_css, font_files
@@ -25,7 +25,7 @@ from pipeline.pagemap import PageMap
 from pipeline.render import credits, html
 from pipeline.render.pdf import sections
 from pipeline.render.html import HtmlOptions, a, t
-from pipeline.render.pdf.facts import LayoutFacts, assemble
+from pipeline.render.pdf.facts import LayoutFacts, PrintedSection, assemble
 from pipeline.render.pdf.links import link_targets
 from pipeline.render.pdf.pages import first_body_page, page_map
 from pipeline.walk import iter_block_inlines, iter_blocks
@@ -45,6 +45,7 @@ class PrintResult:
     missing_glyphs: tuple[tuple[SourcePos, str], ...] = ()
     page_map: PageMap = PageMap((), "")  # where each body page begins, for the EPUB's page list
     facts: LayoutFacts = LayoutFacts((), (), ())  # every page as plain data, for preflight
+    sections: tuple[PrintedSection, ...] = ()  # where each laid-out section is, for reading back
 
 
 def _no_gutter(pages: int) -> float:
@@ -243,4 +244,9 @@ def _printed(doc: Document, laid: list[tuple[sections.Section, sections.Layout]]
         warnings += [w for w in layout.warnings if w not in warnings]
     warnings += [f"note {note} is on page {placed}, its call on page {call}" for note, call, placed in facts.displaced]
     warnings += [f"No anchor #{target} for internal URI reference" for target in unresolved]
-    return PrintResult(pdf, pages, tuple(warnings), tuple(missing_glyphs(doc)), page_map(facts, print_edition(doc)), facts)
+    placed, first = [], 1
+    for (_, layout), blank in zip(laid, blanks):
+        placed.append(PrintedSection(first, layout.pages, digest(layout.pdf)))
+        first += layout.pages + blank
+    return PrintResult(pdf, pages, tuple(warnings), tuple(missing_glyphs(doc)), page_map(facts, print_edition(doc)),
+                       facts, tuple(placed))
