@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import lxml.html
-import pypdf
+import pikepdf
 import pytest
 
 from pipeline.check import completeness
@@ -89,7 +89,7 @@ def words_in_trim(pdf: Path) -> list[tuple[int, int, str]]:
     data = pdf.read_bytes()
     words = pdf_words.pdf_words(data)
     assert words is not None, "pdftotext (poppler-utils) is needed"
-    trims = pdf_words.trim_boxes(pypdf.PdfReader(io.BytesIO(data)))
+    trims = pdf_words.trim_boxes(pikepdf.open(io.BytesIO(data)))
     out = []
     for text, page, line, (left, top, right, bottom) in zip(words.texts, words.page, words.line, words.box):
         tl, tt, tr, tb = trims[page - 1]

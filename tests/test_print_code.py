@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pikepdf
-import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 
@@ -59,7 +58,7 @@ def test_a_code_block_longer_than_the_measure_prints_inside_the_trim(built: tupl
     data = (out / f"{SLUG}.pdf").read_bytes()
     words = pdf_words.pdf_words(data)
     assert words is not None, "pdftotext (poppler-utils) is needed"
-    trims = pdf_words.trim_boxes(pypdf.PdfReader(io.BytesIO(data)))
+    trims = pdf_words.trim_boxes(pikepdf.open(io.BytesIO(data)))
     # Every word of the code inside its page's trim box, each argument of the long line once.
     for text, page, (left, top, right, bottom) in zip(words.texts, words.page, words.box):
         tl, tt, tr, tb = trims[page - 1]

@@ -5,36 +5,37 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pypdf
+import pikepdf
+
+_DEVICE = ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray")
 
 
 def _space_name(space: Any, resources: Any) -> str:
     """'rgb', 'cmyk', 'grey' or another name for a colour space operand or object."""
-    space = space.get_object() if hasattr(space, "get_object") else space
-    if isinstance(space, pypdf.generic.NameObject) and space not in ("/DeviceRGB", "/DeviceCMYK", "/DeviceGray"):
-        named = resources.get("/ColorSpace", {}).get(space)
+    if isinstance(space, (str, pikepdf.Name)) and str(space) not in _DEVICE:
+        named = resources.get("/ColorSpace", {}).get(str(space))
         if named is not None:
             return _space_name(named, resources)
-    if isinstance(space, pypdf.generic.ArrayObject) and space:
-        kind = space[0]
+    if isinstance(space, pikepdf.Array) and len(space):
+        kind = str(space[0])
         if kind == "/ICCBased":
-            n = space[1].get_object().get("/N", 0)
+            n = space[1].get("/N", 0)
             return {1: "grey", 3: "rgb", 4: "cmyk"}.get(int(n), "icc")
         if kind == "/Indexed":
             return _space_name(space[1], resources)
-        return str(kind).lstrip("/").lower()
+        return kind.lstrip("/").lower()
     return {"/DeviceRGB": "rgb", "/DeviceCMYK": "cmyk", "/DeviceGray": "grey",
             "/RGB": "rgb", "/CMYK": "cmyk", "/G": "grey"}.get(str(space), str(space).lstrip("/").lower())
 
 
 # Content streams are scanned as tokens, strings removed first (a string may hold "rg"):
-# pypdf's full operator parser takes seconds on a book, this a fraction of one.
+# a full operator parser takes seconds on a book, this a fraction of one.
 _STRINGS = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>(?!>)")
 _TOKEN = re.compile(rb"/[^\s/\[\]()<>{}%]+|[A-Za-z'\"*]+[0-9]?")
 _OPERATOR_SPACE = {b"rg": "rgb", b"RG": "rgb", b"k": "cmyk", b"K": "cmyk", b"g": "grey", b"G": "grey"}
 
 
-def page_colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
+def page_colours(page: pikepdf.Page) -> dict[str, int]:
     """Colour spaces painted with on a page (operators, shadings and images), with counts."""
     used: dict[str, int] = {}
 
@@ -46,7 +47,7 @@ def page_colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
         name = None  # the last name operand: what cs, CS, sh and Do act on
         for token in _TOKEN.findall(_STRINGS.sub(b" ", data)):
             if token.startswith(b"/"):
-                name = pypdf.generic.NameObject(token.decode("latin-1"))
+                name = token.decode("latin-1")
                 continue
             if token in _OPERATOR_SPACE:
                 add(_OPERATOR_SPACE[token])
@@ -61,23 +62,23 @@ def page_colours(page: Any, reader: pypdf.PdfReader) -> dict[str, int]:
             elif token == b"sh" and name:
                 shading = resources.get("/Shading", {}).get(name)
                 if shading is not None:
-                    add(_space_name(shading.get_object().get("/ColorSpace"), resources))
+                    add(_space_name(shading.get("/ColorSpace"), resources))
             elif token == b"Do" and name and depth < 8:
                 xobject = resources.get("/XObject", {}).get(name)
-                xobject = xobject.get_object() if xobject is not None else None
                 if xobject is None:
                     continue
                 if xobject.get("/Subtype") == "/Image":
                     if not xobject.get("/ImageMask"):
                         add(_space_name(xobject.get("/ColorSpace", "/DeviceGray"), resources))
                 elif xobject.get("/Subtype") == "/Form":
-                    visit(xobject.get_data(), xobject.get("/Resources", resources), depth + 1)
-        for pattern in resources.get("/Pattern", {}).values():
-            shading = pattern.get_object().get("/Shading")
+                    visit(xobject.read_bytes(), xobject.get("/Resources", resources), depth + 1)
+        for _, pattern in resources.get("/Pattern", {}).items():
+            shading = pattern.get("/Shading")
             if shading is not None:
-                add(_space_name(shading.get_object().get("/ColorSpace"), resources))
+                add(_space_name(shading.get("/ColorSpace"), resources))
 
-    contents = page.get_contents()
+    contents = page.obj.get("/Contents")
     if contents is not None:
-        visit(contents.get_data(), page.get("/Resources", {}))
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        visit(b"\n".join(stream.read_bytes() for stream in streams), page.obj.get("/Resources", {}))
     return used

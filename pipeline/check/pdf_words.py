@@ -102,11 +102,12 @@ def pdf_words(pdf: bytes | Path, first: int = 0, last: int = 0) -> PdfWords | No
     return parse_tsv(tsv.decode("utf-8", "replace")) if tsv is not None else None
 
 
-def trim_boxes(reader: Any) -> list[tuple[float, float, float, float]]:
-    """Each page's TrimBox in pdftotext's coordinates: points from the MediaBox's top left."""
+def trim_boxes(pdf: Any) -> list[tuple[float, float, float, float]]:
+    """Each page's TrimBox in pdftotext's coordinates: points from the MediaBox's top left
+    (pdf: a pikepdf.Pdf)."""
     out = []
-    for page in reader.pages:
-        media, trim = page.mediabox, page.trimbox
-        out.append((float(trim.left) - float(media.left), float(media.top) - float(trim.top),
-                    float(trim.right) - float(media.left), float(media.top) - float(trim.bottom)))
+    for page in pdf.pages:
+        media_left, _, _, media_top = (float(v) for v in page.mediabox)
+        left, bottom, right, top = (float(v) for v in page.trimbox)
+        out.append((left - media_left, media_top - top, right - media_left, media_top - bottom))
     return out

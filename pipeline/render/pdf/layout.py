@@ -80,7 +80,7 @@ def missing_glyphs(doc: Document) -> list[tuple[SourcePos, str]]:
                           "".join(i.text for i in inlines if isinstance(i, Code))
                           + "".join(b.text for b in iter_blocks((block,)) if isinstance(b, CodeBlock))))
         for pos, text, code_text in texts:
-            chars = {c for c in text if ord(c) not in have} | {c for c in code_text if ord(c) not in code}
+            chars = {c for c in set(text) if ord(c) not in have} | {c for c in set(code_text) if ord(c) not in code}
             found.extend((pos, c) for c in sorted(chars) if ord(c) not in DRAWN_AS_NOTHING)
     return found
 

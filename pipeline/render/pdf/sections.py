@@ -304,6 +304,15 @@ def lay_out_in_turn(setup: Setup, name: str, body: str, known_fixes: str | None,
         raise
 
 
+_laid_in_process = 0  # sections this process has laid out itself
+
+
+def _lay_out_here(setup: Setup, section: Section, known_fixes: str | None) -> Layout:
+    global _laid_in_process
+    _laid_in_process += 1
+    return lay_out(setup, section, known_fixes)
+
+
 def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCache, jobs: int,
                  progress: Progress) -> list[tuple[Section, Layout]]:
     """Lays out (or takes from the cache) each body section at its folio, in order. With jobs > 1,
@@ -316,6 +325,7 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
     jobs = jobs or (min(os.cpu_count() or 1, AUTO_JOBS) if large else 1)
     cached_pages = [store.pages(body) for _, body in bodies]
     laid_in_turn: dict[int, tuple[Section, Layout]] = {}
+    laid_here = False  # whether this build has laid out a section yet
     try:
         if jobs > 1 and cached_pages.count(None) > 1:
             counts = get_context("spawn").Array("q", [-1 if n is None else n for n in cached_pages] + [0])
@@ -331,6 +341,7 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
             except BaseException:
                 counts[-1] = 1
                 raise
+            laid_here = bool(laid_in_turn)
         start = 0
         while start < len(bodies):
             # The run of sections whose folios are known: up to and including the first whose page count is not.
@@ -351,13 +362,19 @@ def lay_out_body(setup: Setup, bodies: list[tuple[str, str]], store: SectionCach
                     done[i] = (section, cached)
                 else:
                     todo.append((i, section))
-            if workers is None and todo and (large or (jobs > 1 and len(todo) > 1)):
+            # One section, the first this build lays out (an edit's), is laid out here: a worker's
+            # start costs more than its layout, and one section's memory is a worker's bound. A
+            # process lays out no more sections than a worker would (WeasyPrint keeps about 3 MB
+            # of each: a preview server would grow with every edit), then leaves them to workers.
+            alone = len(todo) == 1 and not laid_here and _laid_in_process < SECTIONS_PER_WORKER
+            if workers is None and todo and not alone and (large or (jobs > 1 and len(todo) > 1)):
                 workers = _Workers(jobs)
+            laid_here = laid_here or bool(todo)
             results: Iterator[Layout]
             if workers is not None:
                 results = workers.run([(lay_out, (setup, s, store.fixes(s.body))) for _, s in todo])
             else:
-                results = (lay_out(setup, s, store.fixes(s.body)) for _, s in todo)
+                results = (_lay_out_here(setup, s, store.fixes(s.body)) for _, s in todo)
             for (i, section), layout in zip(todo, results):
                 progress(f"laying out PDF: {section.name} ({layout.pages} pages)")
                 store.store(section, layout)
