@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.read.bookless import lend_first_front
@@ -21,7 +21,7 @@ from pipeline.read.parse import book_references, parse_body, parse_inline
 from pipeline.read.parse_links import References
 from pipeline.read.raster import check_cover
 from pipeline.read.resources import MEDIA_TYPES, ImageResolver
-from pipeline.read.sources import BOOK_FILE, RawChapter, read_manuscript
+from pipeline.read.sources import BOOK_FILE, RawChapter, RawManuscript, read_manuscript
 
 
 PARALLEL_CHARS = 500_000  # below about 80,000 words, starting processes costs more than it saves
@@ -85,27 +85,43 @@ def _cached_chapter(cache: Cache | None, entry: ParsedChapter | None) -> tuple[C
     return chapter, found, indexes
 
 
+@dataclass(frozen=True)
+class ReadBook:
+    """The manuscript read, its chapters not yet parsed: what the build needs to start the
+    cover (the metadata) before the chapters are parsed."""
+    raw: RawManuscript
+    titles: tuple[str, ...]
+    meta: BookMeta
+
+
+def read_book(root: Path, diags: Collector, cache: Cache | None = None) -> ReadBook | None:
+    """book.yaml and the chapters' front matter read, no chapter parsed. None when nothing could
+    be read at all or a chapter is too big to lay out (chapter_size: the error says to split it)."""
+    raw = read_manuscript(root, diags, cache)
+    if raw is None or not check_chapter_sizes(raw.chapters, diags):
+        return None
+    raw = lend_first_front(raw)  # no book.yaml: the first chapter's front matter is the book's
+    titles = tuple(t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters)
+    inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
+    meta = book_meta(raw.book, list(titles), inline, diags, [rc.front for rc in raw.chapters])
+    _check_cover(raw.root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
+    return ReadBook(raw, titles, meta)
+
+
 def load(root: Path, diags: Collector, cache: Cache | None = None, chapter_passes: bool = False,
-         jobs: int = 1, on_meta: Callable[[BookMeta], None] | None = None, out: Path | None = None) -> Document | None:
+         jobs: int = 1, out: Path | None = None, read: ReadBook | None = None) -> Document | None:
     """Read and parse; returns None only when nothing could be read at all or a chapter is too
     big to lay out (chapter_size). With chapter_passes, each chapter also goes through the
     one-chapter normalisation passes, and with a cache that result is kept per chapter, keyed
     by everything it was made from. With jobs > 1, chapters not in the cache are parsed in
     that many processes when the book is large enough to gain.
-    `on_meta` is given the book's metadata before the chapters are read (build starts the cover).
-    `root` is a manuscript folder or a single .md file; `out`, the output folder, is never an input."""
-    raw = read_manuscript(root, diags, cache)
-    # A chapter too big to lay out is not parsed either: the error says to split it first.
-    if raw is None or not check_chapter_sizes(raw.chapters, diags):
+    `root` is a manuscript folder or a single .md file; `out`, the output folder, is never an
+    input; `read`: read_book's result, when the caller has read the book already."""
+    read = read or read_book(root, diags, cache)
+    if read is None:
         return None
-    raw = lend_first_front(raw)  # no book.yaml: the first chapter's front matter is the book's
+    raw, titles, meta = read.raw, list(read.titles), read.meta
     root = raw.root  # a single .md file's folder: its images are named from there
-    titles = [t if isinstance(t := rc.front.data.get("title", ""), str) else "" for rc in raw.chapters]
-    inline = lambda text, pos: parse_inline(text, pos, diags)  # noqa: E731
-    meta = book_meta(raw.book, titles, inline, diags, [rc.front for rc in raw.chapters])
-    _check_cover(root, raw.book.data.get("cover-image"), raw.book.at("cover-image"), diags)
-    if on_meta is not None:
-        on_meta(meta)
     references = book_references([rc.body for rc in raw.chapters])  # `[label]: address` in any chapter
     context = ""
     if cache is not None and cache.folder is not None and chapter_passes:
@@ -159,6 +175,6 @@ def _chapter(root: Path, rc: RawChapter, meta: BookMeta, chapter_passes: bool,
 
 
 def load_normalised(root: Path, diags: Collector, cache: Cache | None = None, jobs: int = 1,
-                    on_meta: Callable[[BookMeta], None] | None = None, out: Path | None = None) -> Document | None:
-    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs, on_meta=on_meta, out=out)
+                    out: Path | None = None, read: ReadBook | None = None) -> Document | None:
+    doc = load(root, diags, cache, chapter_passes=True, jobs=jobs, out=out, read=read)
     return normalise(doc, diags, DOCUMENT_PASSES) if doc is not None else None

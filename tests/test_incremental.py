@@ -291,6 +291,39 @@ def test_without_j_a_large_book_is_laid_out_in_a_worker_a_core(monkeypatch: pyte
     assert made == workers
 
 
+@pytest.mark.parametrize("laid_before, where", [(0, "here"), (12, "worker")])
+def test_an_edits_one_section_of_a_large_book_is_laid_out_in_the_builds_own_process(
+        monkeypatch: pytest.MonkeyPatch, laid_before: int, where: str) -> None:
+    """A worker costs more to start than one chapter's layout (300,000 words, one paragraph
+    edited: 4.0 CPU-s against 4.7), and one section's memory is a worker's bound anyway. A
+    process that has laid out SECTIONS_PER_WORKER sections itself (a preview server after many
+    edits) leaves them to workers, whose memory goes back to the system."""
+    from pipeline.cache.store import Cache
+    from pipeline.render.pdf import sections
+
+    class Started(Exception):
+        pass
+
+    seen: list[str] = []
+
+    def workers_made(*args: object) -> None:
+        seen.append("worker")
+        raise Started
+
+    def laid_out_here(*args: object) -> None:
+        seen.append("here")
+        raise Started
+
+    monkeypatch.setattr(sections, "_Workers", workers_made)
+    monkeypatch.setattr(sections, "lay_out", laid_out_here)
+    monkeypatch.setattr(sections, "_laid_in_process", laid_before)
+    assert laid_before in (0, sections.SECTIONS_PER_WORKER)
+    large = [("one", "x" * (sections.WORKER_CHARS + 1))]
+    with pytest.raises(Started):
+        sections.lay_out_body(None, large, sections.SectionCache(Cache(None), ""), 0, lambda s: None)  # type: ignore[arg-type]
+    assert seen == [where]
+
+
 def test_after_an_edit_the_check_reads_only_the_pages_of_the_changed_chapter(
         book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """check/readings.py: the words, colours and findings of unchanged sections come from the

@@ -75,6 +75,21 @@ def test_failed_and_crashing_builds_keep_the_last_good_one(tiny: Path, tmp_path:
     state.close()
 
 
+def test_the_page_counts_the_errors_not_the_warnings_beside_them(tiny: Path, tmp_path: Path) -> None:
+    """Two errors and a warning: the build's own count (2) is what the page and the event say,
+    not a count of the lines shown."""
+    first = tiny / "first.md"
+    text = first.read_text().replace('date: "1993"', "date: 1917-02-29").replace("[^m]: Third.", "")
+    first.write_text(text.replace("lang: en-GB", "lang: en-GB\nauthr: typo"))
+    state = BookState(tiny, tmp_path / "out", STYLES_DIR)
+    failed = state.rebuild()
+    assert len(failed.errors) == 3 and any(": warning: unknown key 'authr'" in e for e in failed.errors)
+    assert failed.error_count == 2
+    html = render_page(failed.book, errors=failed.errors, error_count=failed.error_count, live="events")
+    assert "The manuscript has 2 problems" in html
+    state.close()
+
+
 def _counting_rebuilder(folder: Path, seconds: float = 0.0) -> tuple[Rebuilder, list[float]]:
     calls: list[float] = []
 

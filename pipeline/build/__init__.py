@@ -26,7 +26,7 @@ from pipeline.read.bookless import manuscript_folder
 
 if TYPE_CHECKING:
     from pipeline.build.cover_job import CoverJob
-    from pipeline.model import BookMeta, Chapter, Document
+    from pipeline.model import Chapter, Document
     from pipeline.render.html import HtmlOptions
 
 __all__ = ["STYLES_DIR", "BuildPlan", "BuildResult", "CannotWrite", "Outputs", "build", "write_atomically"]
@@ -213,22 +213,21 @@ def build(plan: BuildPlan, progress: Progress = lambda s: None) -> BuildResult:
 def _build(plan: BuildPlan, progress: Progress, cache: Cache) -> tuple[BuildResult, dict[Path, bytes]]:
     # The renderers are imported where they are used: a cached build loads neither, and an
     # EPUB-only build does not pay for WeasyPrint's import (about a second).
-    from pipeline.load import load_normalised
+    from pipeline.load import load_normalised, read_book
 
     diags = Collector()
     progress("reading manuscript")
     cover_job: CoverJob | None = None
-
-    def start_cover(meta: BookMeta) -> None:
-        nonlocal cover_job
-        if plan.epub and not diags.has_errors:
-            from pipeline.build.cover_job import start_cover_job
-
-            cover_job = start_cover_job(meta, plan.styles_dir, cache)
-
     try:
         with gc_paused():
-            doc = load_normalised(plan.manuscript, diags, cache, plan.jobs or 1, on_meta=start_cover, out=plan.out)
+            read = read_book(plan.manuscript, diags, cache)
+            if read is not None and plan.epub and not diags.has_errors:
+                # The EPUB's cover is drawn in a worker while the chapters are parsed.
+                from pipeline.build.cover_job import start_cover_job
+
+                cover_job = start_cover_job(read.meta, plan.styles_dir, cache)
+            doc = load_normalised(plan.manuscript, diags, cache, plan.jobs or 1, out=plan.out, read=read) \
+                if read is not None else None
         if plan.strict:
             diags.promote_warnings()
         diags.raise_if_errors()

@@ -144,10 +144,10 @@ def _preview(book: Book, links: Links) -> str:
 </section>"""
 
 
-def _errors(book: Book | None, errors: Sequence[str]) -> str:
+def _errors(book: Book | None, errors: Sequence[str], count: int) -> str:
     if not errors:
         return ""
-    count = len([e for e in errors if ": error: " in e]) or len(errors)
+    count = count or len(errors)
     fallback = (f"The preview and the downloads show the last good build, from {_when(book.pdf.mtime)}."
                 if book else "Nothing has been built yet.")
     lines = "\n".join(escape(e) for e in errors)
@@ -166,11 +166,11 @@ def _warnings(warnings: Sequence[str]) -> str:
             f'<pre class="diagnostics">{lines}</pre></details>')
 
 
-def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = "", links: Links = Links(),
-                status: str = "", version: int = 0, warnings: Sequence[str] = ()) -> str:
+def render_page(book: Book | None, *, errors: Sequence[str] = (), error_count: int = 0, live: str = "",
+                links: Links = Links(), status: str = "", version: int = 0, warnings: Sequence[str] = ()) -> str:
     """The whole page. `live` is the URL of the event stream (preview only) and `version` the
     number of the build state shown; `errors` are diagnostics of a failed build, shown above
-    the last good build."""
+    the last good build, `error_count` of them errors (0: all)."""
     live_attr = f' data-live="{escape(live)}" data-version="{version}"' if live else ""
     status_html = (f'<p class="live-status{" failed" if errors else ""}" id="live-status" role="status">'
                    f'{escape(status)}</p>') if live else ""
@@ -178,7 +178,7 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>No build yet</title><link rel="icon" href="assets/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="assets/book.css"><script src="assets/book.js" defer></script>
-</head><body{live_attr} data-build="">{status_html}<div id="app"><main class="empty">{_errors(None, errors)}</main></div></body></html>
+</head><body{live_attr} data-build="">{status_html}<div id="app"><main class="empty">{_errors(None, errors, error_count)}</main></div></body></html>
 """
     authors = [c.name for c in book.contributors if c.role == "aut"]
     w, h = book.page_size
@@ -204,7 +204,7 @@ def render_page(book: Book | None, *, errors: Sequence[str] = (), live: str = ""
 <body{live_attr} data-build="{book.build_id}" data-slug="{book.slug}">
 {status_html}
 <div id="app">
-{_errors(book, errors)}{_warnings(warnings) if live else ""}
+{_errors(book, errors, error_count)}{_warnings(warnings) if live else ""}
 <header class="book">
 <div class="cover"><img src="{cover_name(book)}" alt="Cover of {escape(book.title)}" width="{cw}" height="{ch}"></div>
 <div class="about">

@@ -135,7 +135,7 @@ def _serve(root: Path, out: Path, host: str, port: int, live: bool, styles_dir: 
         rebuilder.start()
     bring_up_to_date(state)
     if not live and state.current().errors:  # nothing current to serve: fail like `build`
-        errors = sum(": error: " in e for e in state.current().errors)
+        errors = state.current().error_count
         _log(f"{errors} error(s): fix them and run serve again, or use 'preview' to fix them with the page open")
         server.server_close()
         return EXIT_MANUSCRIPT

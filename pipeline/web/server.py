@@ -180,7 +180,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_error(404)
 
     def _page(self, state: State, head: bool) -> None:
-        html = render_page(state.book, errors=state.errors, live="events" if self.server.live else "",
+        html = render_page(state.book, errors=state.errors, error_count=state.error_count,
+                           live="events" if self.server.live else "",
                            links=Links(), status=state.status, version=state.version,
                            warnings=state.warnings).encode("utf-8")
         self.send_response(200)
@@ -308,7 +309,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _event(self, state: State) -> None:
         name = "building" if state.building else "build"
         data = json.dumps({"version": state.version, "build": state.book.build_id if state.book else "",
-                           "errors": len(state.errors), "status": state.status})
+                           "errors": state.error_count, "status": state.status})
         self.wfile.write(f"event: {name}\ndata: {data}\n\n".encode())
         self.wfile.flush()
 

@@ -25,6 +25,7 @@ class State:
     book: Book | None  # the last good build
     images: PageImages | None
     errors: tuple[str, ...] = ()  # PATH:LINE:COL lines of the latest build, if it failed
+    error_count: int = 0  # how many of them are errors (the rest are the build's warnings)
     warnings: tuple[str, ...] = ()
     building: str = ""  # the stage of a build in progress, else ""
     status: str = ""  # one line for the live-status bar
@@ -39,11 +40,12 @@ def _source_files(folders: tuple[Path, ...], skip: Path) -> Iterator[Path]:
 
 
 def manuscript_slug(root: Path) -> str | None:
-    """The slug the build names its files by; None when the manuscript cannot be read."""
-    from pipeline.load import load_normalised
+    """The slug the build names its files by (from the metadata alone: no chapter is parsed);
+    None when the manuscript cannot be read."""
+    from pipeline.load import read_book
 
-    doc = load_normalised(root, Collector())
-    return doc.meta.slug if doc is not None else None
+    read = read_book(root, Collector())
+    return read.meta.slug if read is not None else None
 
 
 def up_to_date(root: Path, styles_dir: Path, out: Path, slug: str) -> bool:
@@ -105,7 +107,7 @@ class BookState:
     def _show(self, book: Book, seconds: float, warnings: tuple[str, ...], status: str = "") -> None:
         images = PageImages(book, self.out / PAGES_FOLDER)
         previous = self._state.images
-        self._set(book=book, images=images, errors=(), warnings=warnings, building="", seconds=seconds,
+        self._set(book=book, images=images, errors=(), error_count=0, warnings=warnings, building="", seconds=seconds,
                   status=status or f"Built {time.strftime('%H:%M:%S')} in {seconds:.1f} s · {book.pages} pages")
         # Render the spread images ahead, so that turning pages is instant; zoom images on demand.
         ahead = threading.Thread(target=self._render_ahead, args=(images,), name="render-ahead", daemon=True)
@@ -139,13 +141,13 @@ class BookState:
                 errors = sum(d.severity is Severity.ERROR for d in exc.diagnostics)
                 self.log("\n".join(lines) + f"\n{errors} error(s): the page shows them beside the last good build; "
                                              "fix them and save")
-                return self._set(errors=lines, building="", seconds=time.monotonic() - started,
+                return self._set(errors=lines, error_count=errors, building="", seconds=time.monotonic() - started,
                                  status=f"Build failed at {time.strftime('%H:%M:%S')}: {errors} error(s)")
             except Exception as exc:  # a pipeline bug: show it, keep serving the last good build
                 trace = traceback.format_exc()
                 self.log(trace)
                 line = f"internal error in the pipeline: {type(exc).__name__}: {exc} (please report it)"
-                return self._set(errors=(line,), building="", seconds=time.monotonic() - started,
+                return self._set(errors=(line,), error_count=1, building="", seconds=time.monotonic() - started,
                                  status=f"Build failed at {time.strftime('%H:%M:%S')}: internal error")
             seconds = time.monotonic() - started
             folder = manuscript_folder(self.root)
