@@ -262,8 +262,8 @@ def _render(doc: Document, diags: Collector, plan: BuildPlan, progress: Progress
 
         press = PROFILES[plan.profile or doc.meta.print_profile]
         progress(f"laying out PDF ({press.name})")
-        # The proof PDF is laid out a chapter at a time (cached; -j lays chapters out in parallel);
-        # printer profiles lay the whole book out at once (render_pdf says why).
+        # Every PDF, proof or printer's, is laid out a chapter at a time (cached; -j lays chapters
+        # out in parallel) and merged; a printer's boxes, marks and PDF/X are edits of the merge.
         printed = render_pdf(doc, styles_dir, press_options(press), cache=cache, jobs=plan.jobs, progress=progress)
     if plan.epub:
         progress("rendering cover")
